@@ -40,7 +40,9 @@ def as_label_array(x, name, *, min_ndim=1):
             f"{name} must be an integer or boolean label array, got {_describe(arr)}"
         )
     if arr.ndim < min_ndim:
-        raise ValueError(f"{name} must have at least {min_ndim} dimension(s), got {_describe(arr)}")
+        raise ValueError(
+            f"{name} must have at least {min_ndim} dimension(s), got {_describe(arr)}"
+        )
     if arr.size == 0:
         raise ValueError(f"{name} is empty ({_describe(arr)}); at least one pixel is needed")
     return arr

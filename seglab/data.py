@@ -1,0 +1,460 @@
+r"""Reproducible data for the book: synthetic masks, posterior maps, noisy predictions.
+
+Every generator is deterministic for a given ``seed`` (a non-negative integer fed to
+:func:`numpy.random.default_rng`), hits its advertised pixel counts exactly rather
+than in expectation, and works for images of any number of dimensions.
+
+* :func:`synthetic_mask`, :func:`synthetic_batch`: compact blobs with an exact
+  foreground fraction (the class prior :math:`\pi` of the chapter);
+* :func:`posterior_map`: a smooth map :math:`\eta(x) \in (0, 1)` that plays the role of
+  :math:`P(y = 1 \mid x)`;
+* :func:`sample_labels`: labels drawn from a posterior map;
+* :func:`noisy_prediction`: a prediction with exact true- and false-positive counts;
+* :func:`horse`: the scikit-image horse silhouette as a real-shaped mask.
+
+Explained in the book, chapter 1 (``book/ch1``).
+"""
+
+import math
+import numbers
+
+import numpy as np
+from scipy import ndimage
+
+from ._validation import as_label_array, check_probabilities, check_real
+
+__all__ = [
+    "horse",
+    "noisy_prediction",
+    "posterior_map",
+    "sample_labels",
+    "synthetic_batch",
+    "synthetic_mask",
+]
+
+# Logits are clipped to this magnitude so that eta = sigmoid(logit) stays strictly inside
+# (0, 1) in float64 (sigmoid(37) already rounds to 1.0).
+_MAX_LOGIT = 30.0
+# Candidate centres drawn per blob by the best-candidate rule that spreads blobs apart.
+_CENTRE_CANDIDATES = 32
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _check_int(value, name, *, low):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+    if value < low:
+        raise ValueError(f"{name} must be at least {low}, got {value}")
+    return int(value)
+
+
+def _rng(seed):
+    return np.random.default_rng(_check_int(seed, "seed", low=0))
+
+
+def _check_shape(shape):
+    if isinstance(shape, numbers.Integral) and not isinstance(shape, bool):
+        shape = (shape,)
+    try:
+        entries = tuple(shape)
+    except TypeError:
+        raise TypeError(f"shape must be a tuple of positive integers, got {shape!r}") from None
+    if not entries:
+        raise ValueError("shape must have at least one dimension, got ()")
+    for n in entries:
+        if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+            raise TypeError(f"shape must be a tuple of positive integers, got {shape!r}")
+        if n < 1:
+            raise ValueError(f"shape entries must be positive, got {shape!r}")
+    return tuple(int(n) for n in entries)
+
+
+def _check_fraction(value, name="foreground_fraction"):
+    return check_real(value, name, low=0.0, high=1.0, low_open=True, high_open=True)
+
+
+def _check_binary(mask, name):
+    """Return a binary label map (bool, int 0/1) as a bool array; no copy of a bool input."""
+    arr = as_label_array(mask, name)
+    if arr.min() < 0 or arr.max() > 1:
+        raise ValueError(
+            f"{name} must be binary (values 0 and 1), got values in [{arr.min()}, {arr.max()}]"
+        )
+    return arr.astype(bool)
+
+
+def _ball_radius(volume, ndim):
+    """Radius of the ndim-dimensional Euclidean ball of the given volume."""
+    unit = math.pi ** (ndim / 2) / math.gamma(ndim / 2 + 1)
+    return (volume / unit) ** (1.0 / ndim)
+
+
+def _spread_centres(shape, num_objects, radius, rng):
+    """Blob centres inside the image, kept ``radius`` from the border when the image allows
+    it, and spread apart by Mitchell's best-candidate rule (each new centre is the candidate
+    farthest from the centres already placed)."""
+    extent = np.asarray(shape, dtype=np.float64) - 1.0
+    low = np.minimum(radius, extent / 2.0)
+    high = extent - low
+    centres = low + (high - low) * rng.random((1, len(shape)))
+    for _ in range(1, num_objects):
+        candidates = low + (high - low) * rng.random((_CENTRE_CANDIDATES, len(shape)))
+        gaps = np.linalg.norm(candidates[:, None, :] - centres[None, :, :], axis=-1).min(axis=1)
+        centres = np.vstack([centres, candidates[np.argmax(gaps)]])
+    return centres
+
+
+def _blob_mask(shape, fraction, num_objects, rng):
+    size = math.prod(shape)
+    count = max(1, round(fraction * size))
+    if num_objects > count:
+        raise ValueError(
+            f"num_objects={num_objects} exceeds the {count} foreground pixel(s) of "
+            f"foreground_fraction={fraction!r} on shape {shape}"
+        )
+    sizes = np.full(num_objects, count // num_objects)
+    sizes[: count % num_objects] += 1
+    centres = _spread_centres(shape, num_objects, _ball_radius(sizes[0], len(shape)), rng)
+    grid = np.ogrid[tuple(slice(0, n) for n in shape)]
+    claimed = np.zeros(size, dtype=bool)
+    for centre, blob_size in zip(centres, sizes, strict=True):
+        dist2 = sum((axis - c) ** 2 for axis, c in zip(grid, centre, strict=True))
+        dist2 = np.broadcast_to(dist2, shape).astype(np.float64).ravel()
+        dist2[claimed] = np.inf
+        # The blob_size unclaimed pixels nearest to the centre; ties in distance go to the
+        # smaller flat index (stable sort), so the result is deterministic.
+        cutoff = np.partition(dist2, blob_size - 1)[blob_size - 1]
+        near = np.flatnonzero(dist2 <= cutoff)
+        chosen = near[np.argsort(dist2[near], kind="stable")[:blob_size]]
+        claimed[chosen] = True
+    return claimed.reshape(shape)
+
+
+# ------------------------------------------------------------------------ masks
+
+
+def synthetic_mask(shape=(128, 128), *, foreground_fraction=0.1, num_objects=1, seed=0):
+    r"""Binary mask of compact blobs with an exact number of foreground pixels.
+
+    Parameters
+    ----------
+    shape : tuple of int, optional
+        Image shape, any number of dimensions (an int gives a 1-D image).
+    foreground_fraction : float, optional
+        Target fraction :math:`\pi` of foreground pixels, in the open interval (0, 1).
+    num_objects : int, optional
+        Number of blobs, at least 1 and at most the number of foreground pixels.
+    seed : int, optional
+        Non-negative seed of the random blob positions.
+
+    Returns
+    -------
+    ndarray of bool
+        Mask of the given shape with exactly
+        ``max(1, round(foreground_fraction * size))`` True pixels.
+
+    Raises
+    ------
+    ValueError
+        ``foreground_fraction`` outside (0, 1) or not finite; ``num_objects < 1`` or
+        more objects than foreground pixels; a non-positive shape entry; negative seed.
+    TypeError
+        ``num_objects``, ``seed`` or a shape entry that is not an integer.
+
+    Notes
+    -----
+    The :math:`k` foreground pixels are split into ``num_objects`` blobs whose sizes
+    differ by at most one. Centres are drawn with a seeded generator inside the image,
+    one ball radius from the border when it fits, and spread apart (each new centre is
+    the best of several random candidates: the farthest from the centres already
+    placed). Each blob in turn takes exactly its number of not yet taken pixels nearest
+    to its centre, ties broken by a stable sort on the flat index — a digital ball when
+    it fits, and the exact count in every case. Blobs usually do not touch, but nothing
+    forbids it when the foreground fraction is large.
+
+    Explained in the book, chapter 1 (``book/ch1``).
+
+    Examples
+    --------
+    >>> from seglab.data import synthetic_mask
+    >>> mask = synthetic_mask((256, 256), foreground_fraction=0.001, num_objects=2)
+    >>> mask.dtype, mask.shape, int(mask.sum())  # round(0.001 * 65536) = 66
+    (dtype('bool'), (256, 256), 66)
+    >>> int(synthetic_mask((32, 32, 32), foreground_fraction=0.05).sum())
+    1638
+    """
+    shape = _check_shape(shape)
+    fraction = _check_fraction(foreground_fraction)
+    num_objects = _check_int(num_objects, "num_objects", low=1)
+    return _blob_mask(shape, fraction, num_objects, _rng(seed))
+
+
+def synthetic_batch(num_images, shape, *, foreground_fraction, num_objects=1, seed=0):
+    r"""Stack of independent :func:`synthetic_mask` images, shape ``(num_images, *shape)``.
+
+    Parameters
+    ----------
+    num_images : int
+        Number of images, at least 1.
+    shape : tuple of int
+        Shape of each image.
+    foreground_fraction : float or sequence of float
+        Foreground fraction in (0, 1), one for all images or one per image (a
+        sequence of length ``num_images``), e.g. to mix small and large objects.
+    num_objects : int, optional
+        Blobs per image.
+    seed : int, optional
+        Non-negative seed; image ``i`` uses the ``i``-th child of
+        ``numpy.random.SeedSequence(seed)``, so images are independent and the batch is
+        reproducible.
+
+    Returns
+    -------
+    ndarray of bool
+        Array of shape ``(num_images, *shape)``; image ``i`` has exactly
+        ``max(1, round(foreground_fraction[i] * prod(shape)))`` foreground pixels.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`synthetic_mask`; ``num_images < 1``; a fraction sequence of the
+        wrong length.
+
+    Explained in the book, chapter 1 (``book/ch1``).
+
+    Examples
+    --------
+    >>> from seglab.data import synthetic_batch
+    >>> batch = synthetic_batch(3, (64, 64), foreground_fraction=[0.01, 0.1, 0.3])
+    >>> batch.shape, batch.sum(axis=(1, 2)).tolist()
+    ((3, 64, 64), [41, 410, 1229])
+    """
+    num_images = _check_int(num_images, "num_images", low=1)
+    shape = _check_shape(shape)
+    num_objects = _check_int(num_objects, "num_objects", low=1)
+    if np.ndim(foreground_fraction) == 0:
+        fractions = [_check_fraction(foreground_fraction)] * num_images
+    else:
+        fractions = [_check_fraction(f) for f in foreground_fraction]
+        if len(fractions) != num_images:
+            raise ValueError(
+                f"foreground_fraction has {len(fractions)} entries for "
+                f"num_images={num_images}"
+            )
+    children = np.random.SeedSequence(_check_int(seed, "seed", low=0)).spawn(num_images)
+    return np.stack(
+        [
+            _blob_mask(shape, fraction, num_objects, np.random.default_rng(child))
+            for fraction, child in zip(fractions, children, strict=True)
+        ]
+    )
+
+
+def horse():
+    r"""The scikit-image horse silhouette as a boolean mask, horse = True.
+
+    Returns
+    -------
+    ndarray of bool
+        A fresh array of shape (328, 400) with 43 412 foreground (horse) pixels out of
+        131 200: foreground fraction :math:`43412/131200 \approx 0.3309`.
+
+    Notes
+    -----
+    :func:`skimage.data.horse` stores the silhouette as False (black) on a True
+    (white) background; this function returns its complement, so the horse — the
+    minority class — is the foreground.
+
+    Explained in the book, chapter 1 (``book/ch1``).
+
+    Examples
+    --------
+    >>> from seglab.data import horse
+    >>> mask = horse()
+    >>> mask.shape, int(mask.sum()), round(float(mask.mean()), 4)
+    ((328, 400), 43412, 0.3309)
+    >>> bool(mask[0, 0])  # the corner is background
+    False
+    """
+    from skimage.data import horse as _skimage_horse
+
+    return ~_skimage_horse().astype(bool)
+
+
+# -------------------------------------------------------------- posteriors, labels
+
+
+def posterior_map(mask, *, blur=2.0, gain=4.0, noise=1.0, seed=0):
+    r"""Smooth posterior map :math:`\eta(x) \in (0, 1)` around a binary mask.
+
+    Parameters
+    ----------
+    mask : array_like of bool or int
+        Binary mask (0/1), any shape.
+    blur : float, optional
+        Standard deviation (pixels) of the Gaussian blur of the mask and of the noise
+        field, :math:`\ge 0` (0: no blur, white noise).
+    gain : float, optional
+        Logit scale, :math:`\ge 0`: deep inside the mask (far outside)
+        :math:`\eta \approx \sigma(\pm\text{gain})` without noise.
+    noise : float, optional
+        Standard deviation of the smooth Gaussian noise added to the logit,
+        :math:`\ge 0`. With ``noise=0`` the map is deterministic (``seed`` unused).
+    seed : int, optional
+        Non-negative seed of the noise.
+
+    Returns
+    -------
+    ndarray of float64
+        :math:`\eta`, same shape as ``mask``, every value strictly inside (0, 1).
+
+    Raises
+    ------
+    ValueError
+        Non-binary or empty ``mask``; negative or non-finite ``blur``, ``gain``,
+        ``noise``; negative seed.
+    TypeError
+        ``mask`` not an integer or boolean array; non-real options.
+
+    Notes
+    -----
+
+    .. math::
+
+        \eta = \sigma\bigl(\mathrm{clip}(\text{gain}\,(2 (G_b * m) - 1)
+        + \text{noise}\cdot z,\ -30,\ 30)\bigr),
+        \qquad \sigma(u) = \frac{1}{1 + e^{-u}},
+
+    where :math:`G_b * m` is the mask blurred by :func:`scipy.ndimage.gaussian_filter`
+    (``sigma=blur``, reflecting borders), so :math:`2(G_b*m) - 1 \in [-1, 1]` is a
+    signed mask that crosses 0 at the object boundary (:math:`\eta \approx 1/2` there),
+    and :math:`z` is white Gaussian noise blurred the same way and then standardised
+    to mean 0 and standard deviation 1 over the image. The clip keeps
+    :math:`\eta \in [\sigma(-30), \sigma(30)] \subset (0, 1)` in floating point.
+
+    Explained in the book, chapter 1 (``book/ch1/decisions.md``).
+
+    Examples
+    --------
+    >>> from seglab.data import posterior_map, synthetic_mask
+    >>> mask = synthetic_mask((64, 64), foreground_fraction=0.2)
+    >>> eta = posterior_map(mask, noise=0.0)
+    >>> eta.dtype, bool(0 < eta.min()), bool(eta.max() < 1)
+    (dtype('float64'), True, True)
+    >>> round(float(eta.max()), 4)  # sigmoid(4) deep inside the blob
+    0.982
+    """
+    m = _check_binary(mask, "mask")
+    blur = check_real(blur, "blur", low=0.0, high=np.inf, high_open=True)
+    gain = check_real(gain, "gain", low=0.0, high=np.inf, high_open=True)
+    noise = check_real(noise, "noise", low=0.0, high=np.inf, high_open=True)
+    rng = _rng(seed)
+    signed = 2.0 * ndimage.gaussian_filter(m.astype(np.float64), sigma=blur) - 1.0
+    logit = gain * signed
+    if noise > 0:
+        z = ndimage.gaussian_filter(rng.standard_normal(m.shape), sigma=blur)
+        z -= z.mean()
+        spread = z.std()
+        if spread > 0:
+            logit = logit + noise * (z / spread)
+    return 1.0 / (1.0 + np.exp(-np.clip(logit, -_MAX_LOGIT, _MAX_LOGIT)))
+
+
+def sample_labels(eta, *, seed=0):
+    r"""Draw labels :math:`y(x) \sim \mathrm{Bernoulli}(\eta(x))`, independently per pixel.
+
+    Parameters
+    ----------
+    eta : array_like
+        Probabilities in [0, 1], any shape.
+    seed : int, optional
+        Non-negative seed.
+
+    Returns
+    -------
+    ndarray of bool
+        Labels of the shape of ``eta``: ``u < eta`` for ``u`` uniform on [0, 1), so
+        :math:`P(y = 1) = \eta` exactly, and pixels with :math:`\eta = 0` (1) are
+        always 0 (1).
+
+    Raises
+    ------
+    ValueError
+        ``eta`` outside [0, 1], not finite, or empty; negative seed.
+
+    Explained in the book, chapter 1 (``book/ch1/decisions.md``).
+
+    Examples
+    --------
+    >>> from seglab.data import sample_labels
+    >>> sample_labels([0.0, 1.0, 0.0, 1.0]).tolist()
+    [False, True, False, True]
+    >>> round(float(sample_labels([0.3] * 100_000, seed=1).mean()), 2)
+    0.3
+    """
+    eta = check_probabilities(eta, "eta")
+    return _rng(seed).random(eta.shape) < eta
+
+
+def noisy_prediction(target, *, tpr, fpr, seed=0):
+    r"""Prediction with exactly ``round(tpr * #fg)`` true and ``round(fpr * #bg)`` false positives.
+
+    Parameters
+    ----------
+    target : array_like of bool or int
+        Binary ground-truth mask (0/1), any shape.
+    tpr : float
+        True-positive rate in [0, 1]: the fraction of foreground pixels predicted
+        foreground.
+    fpr : float
+        False-positive rate in [0, 1]: the fraction of background pixels predicted
+        foreground.
+    seed : int, optional
+        Non-negative seed choosing which pixels.
+
+    Returns
+    -------
+    ndarray of bool
+        Prediction of the shape of ``target``. The pixels are drawn uniformly without
+        replacement within each class, so the empirical rates equal ``tpr`` and ``fpr``
+        up to the rounding of the counts (Python's ``round``, halves to even).
+
+    Raises
+    ------
+    ValueError
+        Non-binary or empty ``target``; ``tpr`` or ``fpr`` outside [0, 1]; negative
+        seed.
+    TypeError
+        ``target`` not an integer or boolean array; non-real rates.
+
+    Notes
+    -----
+    A classifier of fixed quality: on a target with foreground fraction :math:`\pi`,
+    its metrics are those of :func:`seglab.theory.rates_to_metrics` ``(tpr, fpr, pi)``,
+    exactly when ``tpr * #fg`` and ``fpr * #bg`` are whole numbers.
+
+    Explained in the book, chapter 1 (``book/ch1``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seglab.data import noisy_prediction
+    >>> target = np.zeros((100, 100), dtype=bool)
+    >>> target[:10] = True  # 1000 foreground pixels, 9000 background
+    >>> pred = noisy_prediction(target, tpr=0.9, fpr=0.01)
+    >>> int((pred & target).sum()), int((pred & ~target).sum())
+    (900, 90)
+    """
+    t = _check_binary(target, "target")
+    tpr = check_real(tpr, "tpr", low=0.0, high=1.0)
+    fpr = check_real(fpr, "fpr", low=0.0, high=1.0)
+    rng = _rng(seed)
+    flat = t.ravel()
+    foreground = np.flatnonzero(flat)
+    background = np.flatnonzero(~flat)
+    pred = np.zeros(flat.size, dtype=bool)
+    pred[rng.choice(foreground, round(tpr * foreground.size), replace=False)] = True
+    pred[rng.choice(background, round(fpr * background.size), replace=False)] = True
+    return pred.reshape(t.shape)

@@ -1,0 +1,926 @@
+r"""Closed forms for class imbalance, overlap scores and Bayes-optimal decisions.
+
+Everything here is a formula of a few numbers (rates, priors, costs) or of a
+posterior map :math:`\eta(x) = P(y = 1 \mid x)`, never of a trained model:
+
+* the Dice–Jaccard link (:func:`dice_from_jaccard`, :func:`jaccard_from_dice`,
+  :func:`dice_jaccard_gap`);
+* population metrics of a classifier of given quality at a given foreground prior
+  (:func:`rates_to_metrics`, :func:`trivial_classifier_metrics`);
+* Bayes thresholds of per-pixel criteria (:func:`bayes_threshold`) and of the
+  Tversky family (:func:`tversky_threshold`);
+* expected confusion counts and metrics of a threshold rule on a posterior map
+  (:func:`expected_confusion`, :func:`expected_metrics`, :func:`threshold_curve`)
+  and the exact best threshold (:func:`optimal_threshold`).
+
+Conventions
+-----------
+A *population* (or *expected*) metric is the metric applied to expected counts:
+a ratio of expectations :math:`E[\mathrm{TP}] / E[\mathrm{TP} + \mathrm{FP}]`, not
+an expectation of ratios. It is the limit of the metric on one mask as the number
+of pixels grows. A threshold rule predicts foreground iff :math:`\eta > t`
+(strictly). Wherever a ratio is :math:`0/0` the result is ``zero_division``
+(default NaN), as in :mod:`seglab.metrics`; balanced accuracy and two-class mean
+IoU average only the defined class scores when ``zero_division`` is NaN; MCC is
+1 when there are no expected errors at all. Scalar inputs give Python floats,
+array inputs float64 arrays (NumPy broadcasting).
+
+Explained in the book, chapter 1 (``book/ch1``).
+"""
+
+import numbers
+
+import numpy as np
+
+from ._validation import (
+    as_float_array,
+    check_choice,
+    check_probabilities,
+    check_zero_division,
+)
+
+__all__ = [
+    "POPULATION_METRICS",
+    "bayes_threshold",
+    "dice_from_jaccard",
+    "dice_jaccard_gap",
+    "expected_confusion",
+    "expected_metrics",
+    "jaccard_from_dice",
+    "optimal_threshold",
+    "rates_to_metrics",
+    "threshold_curve",
+    "trivial_classifier_metrics",
+    "tversky_threshold",
+]
+
+#: Keys of the dictionaries returned by :func:`rates_to_metrics` and
+#: :func:`expected_metrics`, in that order.
+POPULATION_METRICS = (
+    "accuracy",
+    "balanced_accuracy",
+    "precision",
+    "recall",
+    "specificity",
+    "iou",
+    "dice",
+    "mcc",
+    "miou",
+)
+
+_CURVE_METRICS = (*POPULATION_METRICS, "tversky")
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _check_interval(x, name, *, low=-np.inf, high=np.inf, low_open=False, high_open=False):
+    """Return ``x`` as a finite float64 array after checking every entry lies in the interval."""
+    arr = as_float_array(x, name)
+    too_low = arr <= low if low_open else arr < low
+    too_high = arr >= high if high_open else arr > high
+    if np.any(too_low | too_high):
+        left = "(" if low_open else "["
+        right = ")" if high_open else "]"
+        raise ValueError(
+            f"{name} must lie in {left}{low}, {high}{right}, got values in "
+            f"[{arr.min():.6g}, {arr.max():.6g}]"
+        )
+    return arr
+
+
+def _check_tversky_weights(alpha, beta):
+    """Validate Tversky weights: alpha, beta >= 0 and not both zero (broadcastable arrays)."""
+    alpha = _check_interval(alpha, "alpha", low=0.0)
+    beta = _check_interval(beta, "beta", low=0.0)
+    if np.any(np.broadcast_to(alpha + beta, np.broadcast_shapes(alpha.shape, beta.shape)) <= 0):
+        raise ValueError("alpha and beta must not both be 0 (the Tversky index would be 1 or 0/0)")
+    return alpha, beta
+
+
+def _finish(x, scalar):
+    """Return a Python float for scalar input, else a float64 array."""
+    x = np.asarray(x, dtype=np.float64)
+    return float(x) if scalar else x
+
+
+def _ratio(num, den, zero_division):
+    """``num / den`` where ``den > 0``, ``zero_division`` where ``den == 0`` (no 0/0 evaluated)."""
+    num, den = np.broadcast_arrays(np.asarray(num, np.float64), np.asarray(den, np.float64))
+    ok = den > 0
+    return np.where(ok, num / np.where(ok, den, 1.0), zero_division)
+
+
+def _mean_defined(a, b):
+    """Mean of two scores, skipping NaN (undefined) ones; NaN when both are undefined."""
+    both = np.stack(np.broadcast_arrays(a, b))
+    defined = ~np.isnan(both)
+    count = defined.sum(axis=0)
+    total = np.where(defined, both, 0.0).sum(axis=0)
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def _metric_from_counts(name, tp, fp, fn, tn, zero_division, alpha=0.5, beta=0.5):
+    """One metric from (expected) confusion counts; the single place where formulas live."""
+    if name == "accuracy":
+        return _ratio(tp + tn, tp + fp + fn + tn, zero_division)
+    if name == "balanced_accuracy":
+        recall_fg = _ratio(tp, tp + fn, zero_division)
+        recall_bg = _ratio(tn, tn + fp, zero_division)
+        return _mean_defined(recall_fg, recall_bg)
+    if name == "precision":
+        return _ratio(tp, tp + fp, zero_division)
+    if name == "recall":
+        return _ratio(tp, tp + fn, zero_division)
+    if name == "specificity":
+        return _ratio(tn, tn + fp, zero_division)
+    if name == "iou":
+        return _ratio(tp, tp + fp + fn, zero_division)
+    if name == "dice":
+        return _ratio(2.0 * tp, 2.0 * tp + fp + fn, zero_division)
+    if name == "tversky":
+        return _ratio(tp, tp + alpha * fp + beta * fn, zero_division)
+    if name == "mcc":
+        num = tp * tn - fp * fn
+        den = np.sqrt((tp + fp) * (fn + tn)) * np.sqrt((tp + fn) * (fp + tn))
+        no_errors = (np.asarray(fp) == 0) & (np.asarray(fn) == 0)
+        return np.where(no_errors, 1.0, _ratio(num, den, zero_division))
+    # name == "miou": mean of the foreground and background IoU
+    iou_fg = _ratio(tp, tp + fp + fn, zero_division)
+    iou_bg = _ratio(tn, tn + fn + fp, zero_division)
+    return _mean_defined(iou_fg, iou_bg)
+
+
+def _all_metrics(tp, fp, fn, tn, zero_division, scalar):
+    return {
+        name: _finish(_metric_from_counts(name, tp, fp, fn, tn, zero_division), scalar)
+        for name in POPULATION_METRICS
+    }
+
+
+# ------------------------------------------------------------------ Dice and Jaccard
+
+
+def dice_from_jaccard(j):
+    r"""Dice score of a pair of masks from their Jaccard index (IoU).
+
+    Parameters
+    ----------
+    j : float or array_like
+        Jaccard index (IoU), each value in [0, 1].
+
+    Returns
+    -------
+    float or ndarray
+        :math:`D = 2J / (1 + J)`, a float for scalar input, else a float64 array.
+
+    Raises
+    ------
+    ValueError
+        If ``j`` has values outside [0, 1], NaN or infinities.
+    TypeError
+        If ``j`` is not real numeric.
+
+    See Also
+    --------
+    jaccard_from_dice : the inverse map.
+    dice_jaccard_gap : :math:`(1 - J) - (1 - D)` as a function of :math:`D`.
+
+    Notes
+    -----
+    With :math:`a = \mathrm{TP}` and :math:`s = \mathrm{FP} + \mathrm{FN}`,
+    :math:`J = a / (a + s)` and :math:`D = 2a / (2a + s)`; dividing by :math:`a + s`
+    gives :math:`D = 2J / (2J + (1 - J)) = 2J / (1 + J)`. The map is strictly increasing
+    (derivative :math:`2 / (1 + J)^2 > 0`) and concave, with fixed points 0 and 1, so
+    :math:`D \ge J` and the two scores rank any two segmentations of one image the same
+    way [1]_ [2]_.
+
+    References
+    ----------
+    .. [1] J. Bertels et al., "Optimizing the Dice score and Jaccard index for medical
+       image segmentation: theory and practice", MICCAI 2019, arXiv:1911.01685.
+    .. [2] T. Eelbode et al., "Optimization for medical image segmentation: theory and
+       practice when evaluating with Dice score or Jaccard index", IEEE TMI 39(11), 2020.
+
+    Explained in the book, chapter 1 (``book/ch1/overlap.md``).
+
+    Examples
+    --------
+    >>> from seglab.theory import dice_from_jaccard
+    >>> dice_from_jaccard(0.5)
+    0.6666666666666666
+    >>> dice_from_jaccard([0.0, 1 / 3, 1.0])
+    array([0. , 0.5, 1. ])
+    """
+    jac = check_probabilities(j, "j")
+    return _finish(2.0 * jac / (1.0 + jac), jac.ndim == 0)
+
+
+def jaccard_from_dice(d):
+    r"""Jaccard index (IoU) of a pair of masks from their Dice score.
+
+    Parameters
+    ----------
+    d : float or array_like
+        Dice score, each value in [0, 1].
+
+    Returns
+    -------
+    float or ndarray
+        :math:`J = D / (2 - D)`, a float for scalar input, else a float64 array.
+
+    Raises
+    ------
+    ValueError
+        If ``d`` has values outside [0, 1], NaN or infinities.
+    TypeError
+        If ``d`` is not real numeric.
+
+    See Also
+    --------
+    dice_from_jaccard : the inverse map.
+
+    Notes
+    -----
+    Solving :math:`D = 2J / (1 + J)` for :math:`J` gives :math:`J = D / (2 - D)`
+    (the denominator is at least 1 on [0, 1]). In losses,
+    :math:`L_J = 1 - J = 2 L_D / (1 + L_D)` with :math:`L_D = 1 - D`, hence
+    :math:`L_D \le L_J \le 2 L_D` [1]_.
+
+    References
+    ----------
+    .. [1] J. Bertels et al., "Optimizing the Dice score and Jaccard index for medical
+       image segmentation: theory and practice", MICCAI 2019, arXiv:1911.01685.
+
+    Explained in the book, chapter 1 (``book/ch1/overlap.md``).
+
+    Examples
+    --------
+    >>> from seglab.theory import jaccard_from_dice
+    >>> jaccard_from_dice(0.8)
+    0.6666666666666667
+    >>> jaccard_from_dice([0.0, 0.5, 1.0])
+    array([0.        , 0.33333333, 1.        ])
+    """
+    dice = check_probabilities(d, "d")
+    return _finish(dice / (2.0 - dice), dice.ndim == 0)
+
+
+def dice_jaccard_gap(d):
+    r"""Gap :math:`L_J - L_D = D - J` between the Jaccard and Dice losses, given the Dice score.
+
+    Parameters
+    ----------
+    d : float or array_like
+        Dice score, each value in [0, 1].
+
+    Returns
+    -------
+    float or ndarray
+        :math:`D - J = D(1 - D) / (2 - D)`, in :math:`[0, 3 - 2\sqrt{2}]`.
+
+    Raises
+    ------
+    ValueError
+        If ``d`` has values outside [0, 1], NaN or infinities.
+    TypeError
+        If ``d`` is not real numeric.
+
+    Notes
+    -----
+    With :math:`J = D / (2 - D)`,
+
+    .. math::
+
+        g(D) = (1 - J) - (1 - D) = D - \frac{D}{2 - D} = \frac{D (1 - D)}{2 - D},
+        \qquad g'(D) = \frac{D^2 - 4D + 2}{(2 - D)^2}.
+
+    The only root of :math:`g'` in [0, 1] is :math:`D^\star = 2 - \sqrt{2}` (the other
+    is :math:`2 + \sqrt{2}`); :math:`g' > 0` before it and :math:`< 0` after it, so the
+    maximum gap is :math:`g(D^\star) = (2 - \sqrt 2)(\sqrt 2 - 1)/\sqrt 2
+    = (\sqrt 2 - 1)^2 = 3 - 2\sqrt{2} \approx 0.1716`, attained at
+    :math:`J^\star = \sqrt 2 - 1`. (Derived here; the loss inequalities
+    :math:`L_D \le L_J \le 2 L_D` are in [1]_.)
+
+    References
+    ----------
+    .. [1] J. Bertels et al., "Optimizing the Dice score and Jaccard index for medical
+       image segmentation: theory and practice", MICCAI 2019, arXiv:1911.01685.
+
+    Explained in the book, chapter 1 (``book/ch1/overlap.md``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seglab.theory import dice_jaccard_gap
+    >>> dice_jaccard_gap(2 - np.sqrt(2))  # the maximum, 3 - 2 sqrt(2)
+    0.17157287525381
+    >>> dice_jaccard_gap([0.0, 0.5, 1.0])
+    array([0.        , 0.16666667, 0.        ])
+    """
+    dice = check_probabilities(d, "d")
+    return _finish(dice * (1.0 - dice) / (2.0 - dice), dice.ndim == 0)
+
+
+# ------------------------------------------------------------- rates and priors
+
+
+def rates_to_metrics(tpr, fpr, pi, *, zero_division=np.nan):
+    r"""Population metrics of a classifier with given error rates at foreground prior ``pi``.
+
+    Parameters
+    ----------
+    tpr : float or array_like
+        True-positive rate (recall, sensitivity) :math:`P(\hat y = 1 \mid y = 1)`, in [0, 1].
+    fpr : float or array_like
+        False-positive rate :math:`P(\hat y = 1 \mid y = 0)`, in [0, 1].
+    pi : float or array_like
+        Foreground prior :math:`P(y = 1)`, in the open interval (0, 1).
+    zero_division : {nan, 0.0, 1.0}, optional
+        Value returned where a ratio is 0/0: precision and MCC when the classifier
+        predicts only one class (``tpr == fpr == 0``, or ``tpr == fpr == 1`` for MCC).
+        The other metrics are always defined for ``pi`` in (0, 1).
+
+    Returns
+    -------
+    dict of str to float or ndarray
+        Keys ``'accuracy', 'balanced_accuracy', 'precision', 'recall', 'specificity',
+        'iou', 'dice', 'mcc', 'miou'`` (foreground scores; ``'miou'`` is the two-class
+        mean IoU). Values broadcast over the arguments; Python floats for scalars.
+
+    Raises
+    ------
+    ValueError
+        If ``tpr`` or ``fpr`` leave [0, 1], ``pi`` leaves (0, 1), an argument is not
+        finite, or ``zero_division`` is not 0, 1 or NaN.
+    TypeError
+        If an argument is not real numeric.
+
+    See Also
+    --------
+    trivial_classifier_metrics : the all-background and all-foreground classifiers.
+    expected_metrics : the same metrics for a threshold rule on a posterior map.
+
+    Notes
+    -----
+    Per unit of pixel mass the expected counts are
+
+    .. math::
+
+        \mathrm{TP} = \pi\,\mathrm{tpr},\quad \mathrm{FN} = \pi(1 - \mathrm{tpr}),\quad
+        \mathrm{FP} = (1 - \pi)\,\mathrm{fpr},\quad \mathrm{TN} = (1 - \pi)(1 - \mathrm{fpr}),
+
+    and each metric is the same ratio of these expectations (the limit, as the number
+    of pixels grows, of the metric on one large mask). With
+    :math:`q = \pi\,\mathrm{tpr} + (1 - \pi)\mathrm{fpr}` the predicted-foreground rate:
+
+    .. math::
+
+        \mathrm{acc} &= \pi\,\mathrm{tpr} + (1 - \pi)(1 - \mathrm{fpr}), \qquad
+        \mathrm{BA} = \tfrac12 (\mathrm{tpr} + 1 - \mathrm{fpr}), \\
+        \mathrm{precision} &= \frac{\pi\,\mathrm{tpr}}{q}, \qquad
+        \mathrm{IoU} = \frac{\pi\,\mathrm{tpr}}{\pi + (1 - \pi)\mathrm{fpr}}, \qquad
+        \mathrm{Dice} = \frac{2\pi\,\mathrm{tpr}}{\pi + q}, \\
+        \mathrm{MCC} &= (\mathrm{tpr} - \mathrm{fpr})
+            \sqrt{\frac{\pi (1 - \pi)}{q (1 - q)}}, \qquad
+        \mathrm{mIoU} = \frac12\Bigl(\mathrm{IoU}
+            + \frac{(1 - \pi)(1 - \mathrm{fpr})}{1 - \pi + \pi (1 - \mathrm{tpr})}\Bigr).
+
+    For MCC, :math:`\mathrm{TP}\,\mathrm{TN} - \mathrm{FP}\,\mathrm{FN}
+    = \pi(1-\pi)(\mathrm{tpr} - \mathrm{fpr})` and the four margins are
+    :math:`\pi, 1 - \pi, q, 1 - q` [1]_ [2]_. Balanced accuracy does not depend on
+    :math:`\pi` [3]_; precision, IoU and Dice fall to 0 as :math:`\pi \to 0` at fixed
+    rates whenever ``fpr > 0`` — the imbalance effect of the chapter.
+
+    References
+    ----------
+    .. [1] B. W. Matthews, "Comparison of the predicted and observed secondary structure
+       of T4 phage lysozyme", Biochim. Biophys. Acta 405(2), 1975.
+    .. [2] D. Chicco and G. Jurman, "The advantages of the Matthews correlation
+       coefficient (MCC) over F1 score and accuracy in binary classification
+       evaluation", BMC Genomics 21, 2020.
+    .. [3] K. H. Brodersen, C. S. Ong, K. E. Stephan and J. M. Buhmann, "The balanced
+       accuracy and its posterior distribution", ICPR 2010.
+
+    Explained in the book, chapter 1 (``book/ch1``).
+
+    Examples
+    --------
+    >>> from seglab.theory import rates_to_metrics
+    >>> m = rates_to_metrics(0.9, 0.01, 0.01)
+    >>> round(m["accuracy"], 4), round(m["balanced_accuracy"], 4)
+    (0.9891, 0.945)
+    >>> round(m["precision"], 4), round(m["dice"], 4), round(m["iou"], 4)
+    (0.4762, 0.6228, 0.4523)
+    >>> rates_to_metrics(0.9, 0.01, [0.5, 0.01, 0.001])["dice"]
+    array([0.94240838, 0.62283737, 0.15138772])
+    """
+    zero_division = check_zero_division(zero_division)
+    tpr = check_probabilities(tpr, "tpr")
+    fpr = check_probabilities(fpr, "fpr")
+    pi = _check_interval(pi, "pi", low=0.0, high=1.0, low_open=True, high_open=True)
+    scalar = tpr.ndim == 0 and fpr.ndim == 0 and pi.ndim == 0
+    tpr, fpr, pi = np.broadcast_arrays(tpr, fpr, pi)
+    tp = pi * tpr
+    fn = pi * (1.0 - tpr)
+    fp = (1.0 - pi) * fpr
+    tn = (1.0 - pi) * (1.0 - fpr)
+    return _all_metrics(tp, fp, fn, tn, zero_division, scalar)
+
+
+def trivial_classifier_metrics(pi, *, predict, zero_division=np.nan):
+    r"""Population metrics of the constant classifiers at foreground prior ``pi``.
+
+    Parameters
+    ----------
+    pi : float or array_like
+        Foreground prior, in the open interval (0, 1).
+    predict : {'background', 'foreground'}
+        The constant prediction: every pixel background (``tpr = fpr = 0``) or every
+        pixel foreground (``tpr = fpr = 1``).
+    zero_division : {nan, 0.0, 1.0}, optional
+        Value of the undefined ratios: precision of the all-background classifier and
+        MCC of both (a constant prediction has zero variance).
+
+    Returns
+    -------
+    dict of str to float or ndarray
+        Same keys as :func:`rates_to_metrics`.
+
+    Raises
+    ------
+    ValueError
+        If ``predict`` is not one of the choices or ``pi`` leaves (0, 1).
+
+    Notes
+    -----
+    All background: accuracy :math:`1 - \pi` (near 1 when the foreground is rare), yet
+    foreground IoU = Dice = recall = 0, balanced accuracy :math:`1/2`, two-class mean IoU
+    :math:`(1 - \pi)/2` (background IoU :math:`1 - \pi`, foreground IoU 0), specificity 1.
+    All foreground: accuracy and precision :math:`\pi`, IoU :math:`\pi`,
+    Dice :math:`2\pi/(1 + \pi)`, balanced accuracy :math:`1/2`, mean IoU :math:`\pi/2`.
+    This is the accuracy paradox [1]_: accuracy rewards the useless all-background
+    rule by :math:`1 - \pi`, balanced accuracy scores both constant rules 1/2 [2]_.
+
+    References
+    ----------
+    .. [1] L. Maier-Hein et al., "Metrics reloaded: recommendations for image analysis
+       validation", Nature Methods 21, 2024.
+    .. [2] K. H. Brodersen, C. S. Ong, K. E. Stephan and J. M. Buhmann, "The balanced
+       accuracy and its posterior distribution", ICPR 2010.
+
+    Explained in the book, chapter 1 (``book/ch1``).
+
+    Examples
+    --------
+    >>> from seglab.theory import trivial_classifier_metrics
+    >>> m = trivial_classifier_metrics(0.02, predict="background")
+    >>> m["accuracy"], m["balanced_accuracy"], m["dice"], m["miou"], m["precision"]
+    (0.98, 0.5, 0.0, 0.49, nan)
+    >>> round(trivial_classifier_metrics(0.02, predict="foreground")["dice"], 6)
+    0.039216
+    """
+    check_choice(predict, "predict", ("background", "foreground"))
+    rate = 0.0 if predict == "background" else 1.0
+    return rates_to_metrics(rate, rate, pi, zero_division=zero_division)
+
+
+# --------------------------------------------------------------- Bayes thresholds
+
+
+def bayes_threshold(criterion, *, pi=None, cost_fp=1.0, cost_fn=1.0):
+    r"""Bayes-optimal threshold on :math:`\eta(x) = P(y = 1 \mid x)` of a per-pixel criterion.
+
+    The optimal rule predicts foreground iff :math:`\eta(x) > t`.
+
+    Parameters
+    ----------
+    criterion : {'accuracy', 'cost', 'balanced'}
+        ``'accuracy'``: expected 0-1 loss (number of errors); ``'cost'``: expected cost
+        with ``cost_fp`` per false positive and ``cost_fn`` per false negative;
+        ``'balanced'``: balanced error rate :math:`(\mathrm{FNR} + \mathrm{FPR})/2`.
+    pi : float or array_like, optional
+        Foreground prior in (0, 1); required for ``'balanced'``, ignored otherwise
+        (but validated when given).
+    cost_fp, cost_fn : float or array_like, optional
+        Positive costs of a false positive and a false negative (used by ``'cost'``,
+        validated always). Default 1.
+
+    Returns
+    -------
+    float or ndarray
+        The threshold :math:`t`: :math:`1/2`,
+        :math:`c_{FP}/(c_{FP} + c_{FN})`, or :math:`\pi`.
+
+    Raises
+    ------
+    ValueError
+        Unknown ``criterion``; ``pi`` missing for ``'balanced'`` or outside (0, 1);
+        a cost that is not positive and finite.
+
+    Notes
+    -----
+    The risk of any rule is :math:`E_x[\text{cost of its decision at } x]`, so it is
+    minimised pixel by pixel. Predicting 1 at :math:`x` costs
+    :math:`c_{FP}(1 - \eta)` in expectation, predicting 0 costs :math:`c_{FN}\eta`;
+    1 is strictly better iff :math:`\eta > c_{FP}/(c_{FP} + c_{FN})` [1]_. Equal costs
+    give :math:`1/2`. The balanced error is
+    :math:`\tfrac12 E[\mathbf{1}[\hat y = 0]\,\eta/\pi
+    + \mathbf{1}[\hat y = 1](1 - \eta)/(1 - \pi)]`,
+    the cost criterion with :math:`c_{FN} = 1/\pi`, :math:`c_{FP} = 1/(1 - \pi)`, whose
+    threshold is :math:`\pi` [2]_. (At :math:`\eta = t` both decisions are optimal;
+    the rule ``eta > t`` then picks background.)
+
+    References
+    ----------
+    .. [1] C. Elkan, "The foundations of cost-sensitive learning", IJCAI 2001.
+    .. [2] O. Koyejo, N. Natarajan, P. Ravikumar and I. S. Dhillon, "Consistent binary
+       classification with generalized performance metrics", NeurIPS 2014.
+
+    Explained in the book, chapter 1 (``book/ch1/decisions.md``).
+
+    Examples
+    --------
+    >>> from seglab.theory import bayes_threshold
+    >>> bayes_threshold("accuracy")
+    0.5
+    >>> bayes_threshold("cost", cost_fp=1.0, cost_fn=9.0)
+    0.1
+    >>> bayes_threshold("balanced", pi=0.02)
+    0.02
+    """
+    check_choice(criterion, "criterion", ("accuracy", "cost", "balanced"))
+    cost_fp = _check_interval(cost_fp, "cost_fp", low=0.0, low_open=True)
+    cost_fn = _check_interval(cost_fn, "cost_fn", low=0.0, low_open=True)
+    if pi is not None:
+        pi = _check_interval(pi, "pi", low=0.0, high=1.0, low_open=True, high_open=True)
+    if criterion == "accuracy":
+        return 0.5
+    if criterion == "cost":
+        return _finish(cost_fp / (cost_fp + cost_fn), cost_fp.ndim == 0 and cost_fn.ndim == 0)
+    if pi is None:
+        raise ValueError("pi is required when criterion='balanced' (the threshold is pi)")
+    return _finish(pi, pi.ndim == 0)
+
+
+def tversky_threshold(t_star, *, alpha, beta):
+    r"""Threshold on :math:`\eta` of the Tversky-optimal rule, given the optimal value.
+
+    Parameters
+    ----------
+    t_star : float or array_like
+        Optimal population Tversky index :math:`T^\star`, in [0, 1].
+    alpha, beta : float or array_like
+        Tversky weights, :math:`\alpha \ge 0` on false positives and :math:`\beta \ge 0`
+        on false negatives, not both 0.
+
+    Returns
+    -------
+    float or ndarray
+        :math:`\tau = \alpha T^\star / (1 + T^\star(\alpha + \beta - 1))`: the rule
+        :math:`\eta > \tau` maximises :math:`E[\mathrm{TP}] / E[\mathrm{TP} + \alpha\mathrm{FP}
+        + \beta\mathrm{FN}]`.
+
+    Raises
+    ------
+    ValueError
+        If ``t_star`` leaves [0, 1], a weight is negative, or both are 0.
+
+    Notes
+    -----
+    Write :math:`E = \sum_x \eta(x)` and, for a predicted set :math:`S`,
+    :math:`\mathrm{TP} = \sum_S \eta`, :math:`\mathrm{FP} = \sum_S (1 - \eta)`,
+    :math:`\mathrm{FN} = E - \mathrm{TP}`. By Dinkelbach's lemma [1]_, :math:`T^\star`
+    is the optimal value iff :math:`\max_S\, \mathrm{TP} - T^\star(\mathrm{TP}
+    + \alpha\mathrm{FP} + \beta\mathrm{FN}) = 0`, and the maximisers are the optimal sets.
+    The objective is :math:`\sum_{x \in S} [\eta(1 + T^\star(\alpha + \beta - 1))
+    - \alpha T^\star] - \beta T^\star E`, so a pixel belongs to an optimal set iff its
+    bracket is positive (either choice when it is 0). Since
+    :math:`T^\star \le 1` gives :math:`1 + T^\star(\alpha + \beta - 1) \ge \alpha + \beta
+    > 0`, this is :math:`\eta > \tau` [2]_. Special cases: Dice
+    (:math:`\alpha = \beta = 1/2`) gives :math:`F^\star/2` [3]_, Jaccard
+    (:math:`\alpha = \beta = 1`) gives :math:`J^\star/(1 + J^\star)`. Since :math:`\tau`
+    decreases in :math:`\beta`, weighting false negatives more predicts more foreground.
+
+    References
+    ----------
+    .. [1] W. Dinkelbach, "On nonlinear fractional programming", Management Science
+       13(7), 1967.
+    .. [2] O. Koyejo, N. Natarajan, P. Ravikumar and I. S. Dhillon, "Consistent binary
+       classification with generalized performance metrics", NeurIPS 2014.
+    .. [3] Z. C. Lipton, C. Elkan and B. Naryanaswamy, "Optimal thresholding of
+       classifiers to maximize F1 measure", ECML PKDD 2014, arXiv:1402.1892.
+
+    Explained in the book, chapter 1 (``book/ch1/decisions.md``).
+
+    Examples
+    --------
+    >>> from seglab.theory import tversky_threshold
+    >>> tversky_threshold(0.8, alpha=0.5, beta=0.5)  # Dice: F*/2
+    0.4
+    >>> round(tversky_threshold(0.5, alpha=1.0, beta=1.0), 6)  # Jaccard: J*/(1+J*)
+    0.333333
+    >>> round(tversky_threshold(0.6, alpha=0.3, beta=0.7), 6)
+    0.18
+    """
+    t = check_probabilities(t_star, "t_star")
+    alpha, beta = _check_tversky_weights(alpha, beta)
+    scalar = t.ndim == 0 and alpha.ndim == 0 and beta.ndim == 0
+    return _finish(alpha * t / (1.0 + t * (alpha + beta - 1.0)), scalar)
+
+
+# ------------------------------------------------------ threshold rules on eta
+
+
+def _sorted_sums(eta):
+    """Sorted eta and the sums of eta and 1 - eta below and above each split index.
+
+    For a split index ``i`` (the ``i`` smallest values are background):
+    ``low_eta[i] = sum(s[:i])``, ``high_eta[i] = sum(s[i:])`` and likewise for
+    ``1 - s``. Suffix sums are accumulated from the top so that small counts of a
+    nearly empty prediction carry no cancellation error.
+    """
+    s = np.sort(eta.ravel(), kind="stable")
+    zero = np.zeros(1)
+    low_eta = np.concatenate([zero, np.cumsum(s)])
+    low_neg = np.concatenate([zero, np.cumsum(1.0 - s)])
+    high_eta = np.concatenate([np.cumsum(s[::-1])[::-1], zero])
+    high_neg = np.concatenate([np.cumsum((1.0 - s)[::-1])[::-1], zero])
+    return s, (high_eta, high_neg, low_eta, low_neg)
+
+
+def _counts_at(sums, index):
+    high_eta, high_neg, low_eta, low_neg = sums
+    return high_eta[index], high_neg[index], low_eta[index], low_neg[index]
+
+
+def _check_metric(metric, alpha, beta):
+    check_choice(metric, "metric", _CURVE_METRICS)
+    if metric == "tversky":
+        for value, name in ((alpha, "alpha"), (beta, "beta")):
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise TypeError(f"{name} must be a real number, got {value!r}")
+        alpha, beta = _check_tversky_weights(float(alpha), float(beta))
+        return float(alpha), float(beta)
+    return 0.5, 0.5
+
+
+def expected_confusion(eta, threshold):
+    r"""Expected confusion counts of the rule :math:`\eta > t` for labels ~ Bernoulli(eta).
+
+    Parameters
+    ----------
+    eta : array_like
+        Posterior map :math:`\eta(x) = P(y = 1 \mid x)`, any shape, values in [0, 1].
+    threshold : float or array_like
+        Threshold(s) :math:`t` in [0, 1]; the rule predicts foreground iff
+        :math:`\eta > t`.
+
+    Returns
+    -------
+    dict of str to float or ndarray
+        ``'tp', 'fp', 'fn', 'tn'``: expected counts summed over pixels, each a float for
+        a scalar ``threshold``, else an array of the shape of ``threshold``.
+
+    Raises
+    ------
+    ValueError
+        If ``eta`` or ``threshold`` has values outside [0, 1], NaN, infinities, or
+        ``eta`` is empty.
+
+    Notes
+    -----
+    With independent labels :math:`y(x) \sim \mathrm{Bernoulli}(\eta(x))` and the
+    deterministic prediction :math:`\hat y(x) = \mathbf{1}[\eta(x) > t]`,
+
+    .. math::
+
+        E[\mathrm{TP}] = \sum_x \eta\,\mathbf{1}[\eta > t], \quad
+        E[\mathrm{FP}] = \sum_x (1 - \eta)\mathbf{1}[\eta > t], \quad
+        E[\mathrm{FN}] = \sum_x \eta\,\mathbf{1}[\eta \le t], \quad
+        E[\mathrm{TN}] = \sum_x (1 - \eta)\mathbf{1}[\eta \le t].
+
+    Computed from prefix sums of the sorted map in :math:`O((n + m)\log n)` for
+    :math:`m` thresholds.
+
+    Explained in the book, chapter 1 (``book/ch1/decisions.md``).
+
+    Examples
+    --------
+    >>> from seglab.theory import expected_confusion
+    >>> expected_confusion([0.9, 0.6, 0.2, 0.1], 0.5)
+    {'tp': 1.5, 'fp': 0.5, 'fn': 0.3, 'tn': 1.7}
+    """
+    eta = check_probabilities(eta, "eta")
+    t = check_probabilities(threshold, "threshold")
+    s, sums = _sorted_sums(eta)
+    tp, fp, fn, tn = _counts_at(sums, np.searchsorted(s, t, side="right"))
+    scalar = t.ndim == 0
+    return {
+        "tp": _finish(tp, scalar),
+        "fp": _finish(fp, scalar),
+        "fn": _finish(fn, scalar),
+        "tn": _finish(tn, scalar),
+    }
+
+
+def expected_metrics(eta, threshold, *, zero_division=np.nan):
+    r"""Population metrics of the rule :math:`\eta > t` (ratios of expected counts).
+
+    Parameters
+    ----------
+    eta : array_like
+        Posterior map, any shape, values in [0, 1].
+    threshold : float or array_like
+        Threshold(s) in [0, 1].
+    zero_division : {nan, 0.0, 1.0}, optional
+        Value of a 0/0 ratio (e.g. precision of the empty prediction).
+
+    Returns
+    -------
+    dict of str to float or ndarray
+        Same keys as :func:`rates_to_metrics`, computed from
+        :func:`expected_confusion`.
+
+    Raises
+    ------
+    ValueError
+        As :func:`expected_confusion`; bad ``zero_division``.
+
+    Notes
+    -----
+    Each metric is its formula applied to the expected counts of
+    :func:`expected_confusion`, e.g. :math:`\mathrm{Dice}(t) = 2E[\mathrm{TP}] /
+    (2E[\mathrm{TP}] + E[\mathrm{FP}] + E[\mathrm{FN}])`. This is the population
+    value of the metric pooled over a large image, not the mean of the metric.
+
+    Explained in the book, chapter 1 (``book/ch1/decisions.md``).
+
+    Examples
+    --------
+    >>> from seglab.theory import expected_metrics
+    >>> m = expected_metrics([0.9, 0.6, 0.2, 0.1], 0.5)
+    >>> round(m["dice"], 4), round(m["precision"], 4), round(m["recall"], 4)
+    (0.7895, 0.75, 0.8333)
+    """
+    zero_division = check_zero_division(zero_division)
+    counts = expected_confusion(eta, threshold)
+    scalar = np.ndim(counts["tp"]) == 0
+    return _all_metrics(
+        counts["tp"], counts["fp"], counts["fn"], counts["tn"], zero_division, scalar
+    )
+
+
+def threshold_curve(
+    eta, thresholds, *, metric="dice", alpha=0.5, beta=0.5, zero_division=np.nan
+):
+    r"""Population value of a metric for the rules :math:`\eta > t`, for each threshold.
+
+    Parameters
+    ----------
+    eta : array_like
+        Posterior map, any shape, values in [0, 1].
+    thresholds : float or array_like
+        Thresholds in [0, 1].
+    metric : str, optional
+        One of ``'dice'`` (default), ``'iou'``, ``'tversky'``, ``'accuracy'``,
+        ``'balanced_accuracy'``, ``'precision'``, ``'recall'``, ``'specificity'``,
+        ``'mcc'``, ``'miou'``; applied to the expected counts (see
+        :func:`expected_confusion`).
+    alpha, beta : float, optional
+        Tversky weights on false positives and false negatives (``metric='tversky'``
+        only; validated then). Default 1/2, which is Dice.
+    zero_division : {nan, 0.0, 1.0}, optional
+        Value of a 0/0 ratio.
+
+    Returns
+    -------
+    float or ndarray
+        One value per threshold (shape of ``thresholds``; a float for a scalar).
+
+    Raises
+    ------
+    ValueError
+        Unknown ``metric``; values outside [0, 1]; bad Tversky weights.
+
+    Notes
+    -----
+    :math:`m(t) = f(E[\mathrm{TP}](t), E[\mathrm{FP}](t), E[\mathrm{FN}](t),
+    E[\mathrm{TN}](t))` where :math:`f` is the metric's formula. The curve is a step
+    function of :math:`t` that changes only at values of :math:`\eta`. For Dice its
+    maximum is at :math:`t = F^\star/2` [1]_.
+
+    References
+    ----------
+    .. [1] Z. C. Lipton, C. Elkan and B. Naryanaswamy, "Optimal thresholding of
+       classifiers to maximize F1 measure", ECML PKDD 2014, arXiv:1402.1892.
+
+    Explained in the book, chapter 1 (``book/ch1/decisions.md``).
+
+    Examples
+    --------
+    >>> from seglab.theory import threshold_curve
+    >>> eta = [0.9, 0.6, 0.2, 0.1]
+    >>> threshold_curve(eta, [0.0, 0.5, 0.95], metric="dice")
+    array([0.62068966, 0.78947368, 0.        ])
+    >>> threshold_curve(eta, 0.5, metric="precision")
+    0.75
+    """
+    zero_division = check_zero_division(zero_division)
+    alpha, beta = _check_metric(metric, alpha, beta)
+    eta = check_probabilities(eta, "eta")
+    t = check_probabilities(thresholds, "thresholds")
+    s, sums = _sorted_sums(eta)
+    tp, fp, fn, tn = _counts_at(sums, np.searchsorted(s, t, side="right"))
+    return _finish(_metric_from_counts(metric, tp, fp, fn, tn, zero_division, alpha, beta),
+                   t.ndim == 0)
+
+
+def optimal_threshold(eta, *, metric="dice", alpha=0.5, beta=0.5, zero_division=np.nan):
+    r"""Best rule :math:`\eta > t` for a population metric, by an exact sweep.
+
+    Parameters
+    ----------
+    eta : array_like
+        Posterior map, any shape, values in [0, 1].
+    metric : str, optional
+        Metric to maximise, applied to expected counts; the choices of
+        :func:`threshold_curve` (default ``'dice'``).
+    alpha, beta : float, optional
+        Tversky weights (``metric='tversky'`` only).
+    zero_division : {nan, 0.0, 1.0}, optional
+        Value of a 0/0 ratio; NaN values never win.
+
+    Returns
+    -------
+    threshold : float
+        A threshold in [0, 1] realising the best rule: the midpoint between the
+        largest :math:`\eta` left out and the smallest one predicted (0 and 1 stand
+        in below the smallest value and above the largest). If that midpoint rounds
+        onto the predicted value (adjacent doubles), the left-out value itself is
+        returned, so ``eta > threshold`` is always exactly the best rule.
+    value : float
+        The metric of that rule, equal to ``threshold_curve(eta, threshold)``. NaN
+        only if the metric is undefined for every rule.
+
+    Raises
+    ------
+    ValueError
+        Unknown ``metric``; ``eta`` outside [0, 1] or empty; bad Tversky weights.
+
+    Notes
+    -----
+    A rule :math:`\eta > t` cannot separate pixels with equal :math:`\eta`, so the
+    distinct rules are "predict the :math:`k` largest distinct values of
+    :math:`\eta`", :math:`k = 0, \dots, m`. Their expected counts are prefix sums of
+    the sorted map, so all :math:`m + 1` values cost :math:`O(n \log n)` (the sort).
+    The rule predicting every pixel is a candidate only when :math:`\min \eta > 0`
+    (no :math:`t \ge 0` predicts a pixel with :math:`\eta = 0`). Among equal values the
+    rule with the fewest foreground pixels wins.
+
+    For Dice, IoU and Tversky the best of all :math:`2^n` predictions is a threshold
+    rule: by Dinkelbach's lemma [3]_ the optimal sets are
+    :math:`\{\eta > \tau\}` up to pixels with :math:`\eta = \tau`, with
+    :math:`\tau = F^\star/2` for Dice [1]_ and
+    :math:`\tau = \alpha T^\star/(1 + T^\star(\alpha + \beta - 1))` for Tversky [2]_
+    (see :func:`tversky_threshold`); the sweep finds that rule.
+
+    References
+    ----------
+    .. [1] Z. C. Lipton, C. Elkan and B. Naryanaswamy, "Optimal thresholding of
+       classifiers to maximize F1 measure", ECML PKDD 2014, arXiv:1402.1892.
+    .. [2] O. Koyejo, N. Natarajan, P. Ravikumar and I. S. Dhillon, "Consistent binary
+       classification with generalized performance metrics", NeurIPS 2014.
+    .. [3] W. Dinkelbach, "On nonlinear fractional programming", Management Science
+       13(7), 1967.
+
+    Explained in the book, chapter 1 (``book/ch1/decisions.md``).
+
+    Examples
+    --------
+    >>> from seglab.theory import optimal_threshold
+    >>> t, f = optimal_threshold([0.9, 0.6, 0.35, 0.2, 0.1], metric="dice")
+    >>> t, round(f, 4)
+    (0.475, 0.7229)
+    >>> 0.35 < f / 2 < 0.6  # the same rule is eta > F*/2
+    True
+    """
+    zero_division = check_zero_division(zero_division)
+    alpha, beta = _check_metric(metric, alpha, beta)
+    eta = check_probabilities(eta, "eta")
+    s, sums = _sorted_sums(eta)
+    n = s.size
+    starts = np.flatnonzero(np.concatenate([[True], s[1:] != s[:-1]]))
+    # Candidate split indices: the first index of each distinct value (predict that value
+    # and all larger ones), then n (predict nothing). Split 0 predicts every pixel.
+    split = np.concatenate([starts, [n]])
+    lower = np.concatenate([[0.0], s[starts[1:] - 1], [s[-1]]])
+    upper = np.concatenate([s[starts], [1.0]])
+    if s[0] == 0.0:
+        split, lower, upper = split[1:], lower[1:], upper[1:]
+    mid = 0.5 * (lower + upper)
+    thresholds = np.where(mid < upper, mid, lower)
+    values = _metric_from_counts(metric, *_counts_at(sums, split), zero_division, alpha, beta)
+    ranked = np.where(np.isnan(values), -np.inf, values)
+    best = ranked.size - 1 - int(np.argmax(ranked[::-1]))
+    return float(thresholds[best]), float(values[best])
