@@ -7,7 +7,7 @@ STAMP   := $(VENV)/.installed
 JB      := $(VENV)/bin/jupyter-book
 HTML    := _build/html/index.html
 
-.PHONY: book test pytest strict-book bench lint clean
+.PHONY: book test bench figures lint clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,12 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+## The README's figure (the book draws its own figures while it builds).
+figures: $(STAMP)
+	@mkdir -p book/images
+	$(PY) -c "from seglab.plotting import imbalance_figure; \
+	imbalance_figure(0.01).savefig('book/images/imbalance.png')"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check seglab tests benchmarks
