@@ -1177,9 +1177,10 @@ def from_confusion(cm, metric, *, average="default", zero_division=np.nan, alpha
         non-negative, :math:`K \ge 2`. A 3-D array is a stack of per-image
         matrices: each image is scored and the mean over images (NaN left
         out) is returned, as ``per_image=True`` of the metric functions.
-    metric : {'accuracy', 'balanced_accuracy', 'precision', 'recall', \
-'specificity', 'iou', 'dice', 'tversky_index', 'mcc'}
-        Name of the metric function to apply.
+    metric : str
+        Name of the metric function to apply: one of ``'accuracy'``,
+        ``'balanced_accuracy'``, ``'precision'``, ``'recall'``, ``'specificity'``,
+        ``'iou'``, ``'dice'``, ``'tversky_index'``, ``'mcc'``.
     average : {'default', 'binary', 'micro', 'macro', 'weighted'} or None, default 'default'
         As for the metric functions; ``'default'`` uses the metric's own
         default (``'micro'`` for accuracy, ``'macro'`` for balanced accuracy,

@@ -246,6 +246,16 @@ class Slider:
         Number of values of each parameter; the frames form this grid.
     live, static : bool
         Which renderings :meth:`_repr_mimebundle_` produces.
+
+    Examples
+    --------
+    >>> from seglab.plotting import imbalance_figure
+    >>> from seglab.widgets import slider
+    >>> s = slider(imbalance_figure, pi=[0.5, 0.05, 0.005], live=False)
+    >>> s.names, s.shape, s.num_frames
+    (('pi',), (3,), 3)
+    >>> s.caption(1)
+    'pi = 0.05'
     """
 
     def __init__(self, func, params, *, live, static):
