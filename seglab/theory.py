@@ -596,7 +596,8 @@ def tversky_threshold(t_star, *, alpha, beta):
     The objective is :math:`\sum_{x \in S} [\eta(1 + T^\star(\alpha + \beta - 1))
     - \alpha T^\star] - \beta T^\star E`, so a pixel belongs to an optimal set iff its
     bracket is positive (either choice when it is 0). Since
-    :math:`T^\star \le 1` gives :math:`1 + T^\star(\alpha + \beta - 1) \ge \alpha + \beta
+    :math:`0 \le T^\star \le 1` makes :math:`1 + T^\star(\alpha + \beta - 1)` a convex
+    combination of 1 and :math:`\alpha + \beta`, hence :math:`\ge \min(1, \alpha + \beta)
     > 0`, this is :math:`\eta > \tau` [2]_. Special cases: Dice
     (:math:`\alpha = \beta = 1/2`) gives :math:`F^\star/2` [3]_, Jaccard
     (:math:`\alpha = \beta = 1`) gives :math:`J^\star/(1 + J^\star)`. Since :math:`\tau`
