@@ -30,9 +30,11 @@ Conventions shared by all losses:
   happens then is declared by ``absent``: ``'include'`` keeps the formula's
   value, ``'zero'`` sets the unit's loss to 0 but keeps it in the mean (as
   segmentation_models_pytorch), ``'exclude'`` leaves the unit out of the mean
-  (a mean over no unit is 0). A ratio whose numerator and denominator are
-  both zero (prediction and target both empty, no smoothing) is a perfect
-  score: its loss is 0 with zero gradient.
+  (with ``pooling='image'``: each image averages its present classes, then the
+  images with a present class are averaged; a mean over no unit is 0). A
+  ratio whose numerator and denominator are both zero (prediction and target
+  both empty, no smoothing) is a perfect score: its loss is 0 with zero
+  gradient.
 * Inputs are never modified; computations are in float64 and vectorised.
 
 Explained in the book, chapter 2 (book/ch2).
@@ -572,7 +574,8 @@ def _unit_weights(present, absent, groups):
 
     Units come image-major (``groups`` images of equally many classes); with
     ``'exclude'`` each image averages over its present classes and the images
-    are then averaged, as Berman et al.'s ``classes='present'``.
+    with a present class are then averaged, as Berman et al.'s
+    ``classes='present'`` (which differs only on images with no class present).
     """
     if absent == "include":
         return np.full(present.shape, 1.0 / present.size)
@@ -581,7 +584,8 @@ def _unit_weights(present, absent, groups):
         return mask / present.size
     mask = mask.reshape(groups, -1)
     count = mask.sum(axis=1, keepdims=True)
-    weights = np.divide(mask, count * groups, out=np.zeros_like(mask), where=count > 0)
+    filled = max(int(np.count_nonzero(count)), 1)
+    weights = np.divide(mask, count * filled, out=np.zeros_like(mask), where=count > 0)
     return weights.ravel()
 
 
