@@ -166,7 +166,7 @@ def _check_sums_to_one(arr, name, what):
 
 
 def _check_target(target, shape, *, hard=False):
-    """Return the target as float64 one-hot/soft labels of ``shape``."""
+    """Return ``(labels, None)`` for a label map or ``(None, g)`` for float labels of ``shape``."""
     t = np.asarray(target)
     n, c = shape[:2]
     label_shape = (n, *shape[2:])
@@ -180,10 +180,7 @@ def _check_target(target, shape, *, hard=False):
                 f"target contains label {bad}, outside [0, {top}) for scores with "
                 f"C={c} channel(s) (target shape {t.shape})"
             )
-        if c == 1:
-            return labels.astype(np.float64)[:, None]
-        onehot = labels[:, None] == np.arange(c).reshape((1, c) + (1,) * (len(shape) - 2))
-        return onehot.astype(np.float64)
+        return labels, None
     if t.shape == tuple(shape):
         if t.dtype == bool:
             t = t.view(np.uint8)
@@ -199,7 +196,7 @@ def _check_target(target, shape, *, hard=False):
             )
         if c > 1:
             _check_sums_to_one(g, "target", "labels")
-        return g
+        return None, g
     raise ValueError(
         f"target shape {t.shape} matches neither the label-map shape {label_shape} nor the "
         f"scores shape {tuple(shape)}"
@@ -248,13 +245,44 @@ class _Batch:
         self.scores = _check_scores(scores, self.from_logits)
         self.shape = self.scores.shape
         self.binary = self.shape[1] == 1
-        self.target = _check_target(target, self.shape, hard=hard)
-        if not self.from_logits:
-            self.probs = self.scores
-        elif self.binary:
-            self.probs = _sigmoid(self.scores)
-        else:
-            self.probs = _softmax(self.scores)
+        self.labels, self._target = _check_target(target, self.shape, hard=hard)
+        self._probs = self._logp = None
+
+    @property
+    def target(self):
+        """One-hot or soft labels, float64, of the shape of the scores (built on first use)."""
+        if self._target is None:
+            labels, c = self.labels, self.shape[1]
+            if c == 1:
+                onehot = labels[:, None]
+            else:
+                onehot = labels[:, None] == np.arange(c).reshape((1, c) + (1,) * (labels.ndim - 1))
+            self._target = onehot.astype(np.float64)
+        return self._target
+
+    @property
+    def probs(self):
+        if self._probs is None:
+            if not self.from_logits:
+                self._probs = self.scores
+            elif self.binary:
+                self._probs = _sigmoid(self.scores)
+            else:
+                z = self.scores - self.scores.max(axis=1, keepdims=True)
+                e = np.exp(z)
+                total = e.sum(axis=1, keepdims=True)
+                e /= total
+                self._probs = e
+                z -= np.log(total)
+                self._logp = z
+        return self._probs
+
+    def log_probs(self):
+        """Log-probabilities of the K >= 2 classes (-inf for a zero probability)."""
+        if self._logp is None:
+            with np.errstate(divide="ignore"):
+                self._logp = np.log(self.probs)
+        return self._logp
 
     @property
     def num_pixels(self):
@@ -284,13 +312,10 @@ class _Batch:
                 logp = np.concatenate([-np.logaddexp(0.0, x), -np.logaddexp(0.0, -x)], axis=1)
                 return p, p[:, ::-1], logp, g
             p = np.concatenate([1.0 - p, p], axis=1)
-        elif self.from_logits:
-            z = self.scores - self.scores.max(axis=1, keepdims=True)
-            logp = z - np.log(np.sum(np.exp(z), axis=1, keepdims=True))
+            with np.errstate(divide="ignore"):
+                logp = np.log(p)
             return p, 1.0 - p, logp, g
-        with np.errstate(divide="ignore"):
-            logp = np.log(p)
-        return p, 1.0 - p, logp, g
+        return p, 1.0 - p, self.log_probs(), g
 
     def result(self, value, grad_p=None, *, grad=None):
         if not self.return_grad:
@@ -304,21 +329,15 @@ def _sigmoid(x):
     return np.exp(-np.logaddexp(0.0, -x))
 
 
-def _softmax(x):
-    e = np.exp(x - x.max(axis=1, keepdims=True))
-    e /= e.sum(axis=1, keepdims=True)
-    return e
-
-
 # --------------------------------------------------------------------------
 # Pixel losses: cross-entropy and focal
 
 
 def _reduce(weights, batch, reduction):
-    """Divide a summed loss by the declared normaliser."""
+    """The factor of a summed loss: 1, 1/pixels, or 1/sum(weights) (None: unit weights)."""
     if reduction == "sum":
         return 1.0
-    if reduction == "mean":
+    if reduction == "mean" or weights is None:
         return 1.0 / batch.num_pixels
     norm = float(np.sum(weights))
     return 1.0 / norm if norm > 0 else 0.0
@@ -407,6 +426,8 @@ def cross_entropy(scores, target, *, from_logits=True, return_grad=False, class_
     w = w.copy()
     w[-1] *= pos_weight if batch.binary else 1.0
     m = _check_weight_map(weight_map, batch.shape)
+    if batch.labels is not None and not batch.binary:
+        return _cross_entropy_labels(batch, w, m, reduction)
     p, _, logp, g = batch.two_class()
     cw = w.reshape((1, -1) + (1,) * (p.ndim - 2))
     wg = cw * g if m is None else cw * g * m[:, None]
@@ -423,6 +444,28 @@ def cross_entropy(scores, target, *, from_logits=True, return_grad=False, class_
         with np.errstate(divide="ignore", invalid="ignore"):
             a = np.where(wg > 0, -scale * wg / p, 0.0)
         grad = a[:, 1:] - a[:, :1] if batch.binary else a
+    return batch.result(value, grad=grad)
+
+
+def _cross_entropy_labels(batch, w, m, reduction):
+    """Softmax cross-entropy of a label map: gathers at the labels, no one-hot array."""
+    y = batch.labels[:, None]
+    uniform = m is None and np.all(w == 1.0)
+    wy = None if uniform else (w[batch.labels] if m is None else w[batch.labels] * m)[:, None]
+    scale = _reduce(wy, batch, reduction)
+    logp_y = np.take_along_axis(batch.log_probs(), y, axis=1)
+    value = -scale * float(np.sum(logp_y) if wy is None else np.sum(wy * logp_y))
+    if not batch.return_grad:
+        return value
+    sw = scale if wy is None else scale * wy
+    if batch.from_logits:
+        grad = batch.probs * sw
+        np.put_along_axis(grad, y, np.take_along_axis(grad, y, axis=1) - sw, axis=1)
+    else:
+        grad = np.zeros(batch.shape)
+        p_y = np.take_along_axis(batch.probs, y, axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            np.put_along_axis(grad, y, np.where(sw > 0, -sw / p_y, 0.0), axis=1)
     return batch.result(value, grad=grad)
 
 

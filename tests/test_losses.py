@@ -198,8 +198,8 @@ def test_label_map_equals_one_hot(name, make_opts, hard, binary_only):
     f = getattr(losses, name)
     v1, g1 = f(scores, labels, return_grad=True, **make_opts(c))
     v2, g2 = f(scores, onehot.astype(float), return_grad=True, **make_opts(c))
-    assert v1 == pytest.approx(v2, abs=1e-15)
-    np.testing.assert_allclose(g1, g2, atol=1e-15)
+    assert v1 == pytest.approx(v2, rel=1e-13, abs=1e-15)
+    np.testing.assert_allclose(g1, g2, rtol=1e-13, atol=1e-15)
 
 
 # --------------------------------------------------------------------------
