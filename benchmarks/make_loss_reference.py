@@ -4,7 +4,7 @@ Run once, in a separate environment with the peers (they need torch; seglab's te
 
     python3.11 -m venv /tmp/torch-venv
     /tmp/torch-venv/bin/pip install torch==2.13.0          # CPU build from local files
-    /tmp/torch-venv/bin/pip install "monai==1.6.*" torch==2.13.0
+    /tmp/torch-venv/bin/pip install "monai==1.6.*" torch==2.13.0 scipy==1.17.1
     /tmp/torch-venv/bin/pip install --no-deps "segmentation-models-pytorch==0.6.*"
     /tmp/torch-venv/bin/python benchmarks/make_loss_reference.py
 
@@ -25,7 +25,13 @@ import types
 import numpy as np
 import torch
 import torch.nn.functional as F  # noqa: N812
-from monai.losses import DiceLoss, FocalLoss, GeneralizedDiceLoss, TverskyLoss
+from monai.losses import (
+    DiceLoss,
+    FocalLoss,
+    GeneralizedDiceLoss,
+    HausdorffDTLoss,
+    TverskyLoss,
+)
 
 
 def _smp_losses():
@@ -134,6 +140,16 @@ def main():
          lambda x, y: FocalLoss(gamma=2.0, alpha=0.25, use_softmax=True, to_onehot_y=True)(
              x, as_channel(y)),
          note="MONAI casts the input to float32; its mean divides by K = 3")
+    # MONAI HausdorffDTLoss (alpha = 2, foreground classes)
+    case("monai-hausdorff-dt-softmax", "monai.losses.HausdorffDTLoss(softmax=True, "
+         "to_onehot_y=True, include_background=False)", {"func": "hausdorff_dt_loss"}, 17, 3,
+         lambda x, y: HausdorffDTLoss(softmax=True, to_onehot_y=True,
+                                      include_background=False)(x, as_channel(y)),
+         note="MONAI casts the distance fields to float32")
+    case("monai-hausdorff-dt-sigmoid", "monai.losses.HausdorffDTLoss(sigmoid=True)",
+         {"func": "hausdorff_dt_loss"}, 18, 1,
+         lambda x, y: HausdorffDTLoss(sigmoid=True)(x, as_channel(y).double()),
+         note="MONAI casts the distance fields to float32")
     # smp: pooled over the batch, a class absent from the whole batch has loss 0
     for name, cls, func, extra in (
             ("dice", SmpDice, "soft_dice_loss", {}),
@@ -152,6 +168,12 @@ def main():
                                       "absent": "zero"}, 10, 1,
          lambda x, y: SmpJaccard("binary")(x, y), soft=True,
          note="smp 0.6 computes the intersection as (|p| + |g| - |p - g|)/2")
+    case("smp-tversky-binary-gamma", "segmentation_models_pytorch.losses.TverskyLoss('binary', "
+         "alpha=0.3, beta=0.7, gamma=0.75)",
+         {"func": "focal_tversky_loss", "alpha": 0.3, "beta": 0.7, "gamma": 4.0 / 3.0,
+          "pooling": "batch", "absent": "zero"}, 19, 1,
+         lambda x, y: SmpTversky("binary", alpha=0.3, beta=0.7, gamma=0.75)(x, as_channel(y)),
+         note="one unit: smp's power of the class mean is the paper's per-class power")
     for per_image in (False, True):
         pooling = "image" if per_image else "batch"
         case(f"smp-lovasz-multiclass-per_image={per_image}",

@@ -118,7 +118,8 @@ ValueError
     infinity, probabilities lie outside [0, 1] or do not sum to 1, the
     shape of ``target`` matches neither ``(N, *spatial)`` nor
     ``scores.shape``, a label lies outside the classes, soft labels are
-    outside [0, 1], or an option is out of its range.""",
+    outside [0, 1] (or not 0/1, for a loss defined on hard labels), or an
+    option is out of its range.""",
 }
 
 
@@ -545,7 +546,8 @@ def focal_loss(scores, target, *, from_logits=True, return_grad=False, gamma=2.0
     divides the per-pixel loss by the number of classes. smp's
     ``FocalLoss('multiclass')`` is a different loss, the sum over channels of
     the binary sigmoid focal loss of each channel against its one-vs-rest
-    mask: call this function on ``scores[:, [c]]`` and ``target == c`` and sum.
+    mask: call this function on ``scores[:, [c]]`` and ``target == c`` and average
+    over ``c``.
     For soft targets MONAI and smp raise :math:`(1 - e^{-\mathrm{BCE}})` or
     :math:`\sigma(-x(2g-1))` to :math:`\gamma`, which is not an expectation over
     labels; seglab keeps the expectation.
@@ -1463,6 +1465,10 @@ def signed_distance_map(mask, *, sampling=None, fill=0.0):
 
 
 def _selected_channels(batch, include_background):
+    """Channels of a distance-based loss; also checks that there is a spatial axis."""
+    if batch.scores.ndim < 3:
+        raise ValueError(f"scores must have at least one spatial axis, shape (N, C, *spatial), "
+                         f"for a distance-based loss, got shape {batch.shape}")
     include_background = _check_bool(include_background, "include_background")
     if batch.binary or include_background:
         return slice(None)
@@ -1601,7 +1607,11 @@ def hausdorff_dt_loss(scores, target, *, from_logits=True, return_grad=False, al
 
     the second formula holding wherever no probability equals 1/2: :math:`d_S`
     is piecewise constant in :math:`p` (a constant weight for the gradient, as
-    in the paper and in MONAI's ``HausdorffDTLoss``, whose distance field this is).
+    in the paper).
+
+    Reproduces MONAI 1.6 ``HausdorffDTLoss(alpha=..., include_background=...)``
+    (with ``sigmoid=True``, or ``softmax=True, to_onehot_y=True``), whose distance
+    field this is.
 
     References
     ----------
@@ -1619,8 +1629,8 @@ def hausdorff_dt_loss(scores, target, *, from_logits=True, return_grad=False, al
     """
     batch = _Batch(scores, target, from_logits, return_grad, hard=True)
     alpha = check_real(alpha, "alpha", low=0.0, low_open=True)
-    sampling = _check_sampling(sampling, batch.scores.ndim - 2)
     sel = _selected_channels(batch, include_background)
+    sampling = _check_sampling(sampling, batch.scores.ndim - 2)
     p, g = batch.probs[:, sel], batch.target[:, sel]
     d_g = _per_mask_maps(g, lambda m: _distance_field(m, sampling))
     d_s = _per_mask_maps(p, lambda m: _distance_field(m, sampling))

@@ -333,6 +333,19 @@ def test_lovasz_equals_jaccard_on_hard_masks_and_is_convex_closure():
     assert f[1] <= 0.3 * f[2] + 0.7 * f[0] + 1e-12
 
 
+def test_soft_labels_overlap_minimisers():
+    """With target 1/2 everywhere, soft Dice and soft Jaccard decrease all the way to p = 1,
+    while the Jaccard metric loss is 0 exactly at p = 1/2 (THEOREMS.md item 17)."""
+    g = np.full((1, 1, 6), 0.5)
+    grid = np.linspace(0.05, 1.0, 20)
+    for f in (losses.soft_dice_loss, losses.soft_jaccard_loss):
+        vals = [f(np.full_like(g, q), g, from_logits=False) for q in grid]
+        assert np.all(np.diff(vals) < 0)
+    vals = [losses.jaccard_metric_loss(np.full_like(g, q), g, from_logits=False) for q in grid]
+    assert np.argmin(vals) == np.argmin(np.abs(grid - 0.5))
+    assert losses.jaccard_metric_loss(g, g, from_logits=False) == 0.0
+
+
 def test_lovasz_hinge_zero_beyond_margin():
     g = np.array([[1, 0, 1, 0]])
     x = np.array([[[1.5, -2.0, 3.0, -1.0]]])
@@ -487,6 +500,12 @@ def test_hard_losses_reject_soft_targets(name):
 def test_option_validation(name, opts, error, message):
     with pytest.raises(error, match=message):
         getattr(losses, name)(GOOD_X, GOOD_Y, **opts)
+
+
+@pytest.mark.parametrize("name", ["boundary_loss", "hausdorff_dt_loss"])
+def test_distance_losses_need_a_spatial_axis(name):
+    with pytest.raises(ValueError, match="at least one spatial axis"):
+        getattr(losses, name)(np.zeros((2, 1)), np.array([0, 1]))
 
 
 def test_lovasz_hinge_specific_validation():
