@@ -366,7 +366,8 @@ def cross_entropy(scores, target, *, from_logits=True, return_grad=False, class_
     reduction : {'mean', 'sum', 'weighted_mean'}, default 'mean'
         ``'mean'`` divides the weighted sum by the number of pixels;
         ``'weighted_mean'`` divides it by :math:`\sum_i m_i \sum_c w_c g_{ic}`
-        (PyTorch's ``CrossEntropyLoss(weight=w)``); ``'sum'`` does not divide.
+        (PyTorch's ``CrossEntropyLoss(weight=w)``; the loss is 0 when that sum
+        is 0); ``'sum'`` does not divide.
 
     Returns
     -------
