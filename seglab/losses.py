@@ -844,7 +844,9 @@ def soft_jaccard_loss(scores, target, *, from_logits=True, return_grad=False, po
     hard labels equals ``pooling='batch'``, ``absent='zero'``,
     ``smooth_nr=smooth_dr=s`` (smp 0.6 computes the intersection as
     :math:`(S_p + S_g - \|p - g\|_1)/2`, which is :func:`jaccard_metric_loss`
-    on soft labels and this loss on hard ones).
+    on soft labels and this loss on hard ones). seglab's defaults (per-image
+    units, absent classes kept) differ for the reasons given in
+    :func:`soft_dice_loss`.
 
     References
     ----------
@@ -912,6 +914,8 @@ def tversky_loss(scores, target, *, from_logits=True, return_grad=False, alpha=0
     segmentation_models_pytorch 0.6 ``TverskyLoss(mode, alpha=..., beta=...,
     gamma=1.0)`` equals ``pooling='batch'``, ``absent='zero'``. Both name the
     false-positive weight ``alpha`` and the false-negative weight ``beta``.
+    seglab's defaults (no smoothing, per-image units, absent classes kept)
+    differ for the reasons given in :func:`soft_dice_loss`.
 
     References
     ----------
@@ -1137,7 +1141,10 @@ def generalized_dice_loss(scores, target, *, from_logits=True, return_grad=False
         Weight of a class absent from the image (or batch), whose weight
         :math:`1/0` is undefined: the largest weight of the present classes
         (MONAI's choice: false positives on an absent class still count), or
-        0 (the class is left out). With no class present every weight is 0.
+        0 (the class is left out). With no class present (possible for
+        ``C = 1``: an image without foreground) every weight is 0, and the
+        image's loss is :math:`1 - s_n/s_d`, or 0 without smoothing (the
+        0/0 convention of the module).
     %(smooth)s
 
     Returns
@@ -1279,7 +1286,11 @@ def lovasz_softmax(scores, target, *, from_logits=True, return_grad=False, pooli
     ``LovaszLoss('multiclass', per_image=pooling == 'image')`` (and Berman et
     al.'s ``lovasz_softmax(..., classes='present')``) with
     ``absent='exclude'``. For ``C = 1`` the unit is the foreground
-    probability :math:`\sigma(x)` alone (Berman's sigmoid case).
+    probability :math:`\sigma(x)` alone (Berman's sigmoid case). smp's and
+    Berman's ``lovasz_softmax`` default to one unit per class over the whole
+    batch; seglab defaults to per-image units, the surrogate of the mean
+    per-image IoU, the usual evaluation of a segmentation data set (Berman et
+    al. compare both).
 
     References
     ----------
