@@ -1,0 +1,1756 @@
+r"""Segmentation losses with closed-form gradients.
+
+Every loss here is a function
+
+``name(scores, target, *, from_logits=True, return_grad=False, **options)``
+
+that returns the loss value (a Python float) or, with ``return_grad=True``,
+the pair ``(value, grad)`` where ``grad`` has the shape of ``scores`` and is
+written out in closed form (no automatic differentiation).
+
+Conventions shared by all losses:
+
+* ``scores`` has shape ``(N, C, *spatial)``. ``C = 1`` is a binary problem:
+  the channel holds the foreground logit and the probability is the sigmoid
+  :math:`p = \sigma(x)`. ``C = K \ge 2`` is a ``K``-class problem with the
+  softmax over the channel axis. With ``from_logits=False`` the scores are
+  already probabilities (checked to lie in [0, 1] and, for ``C \ge 2``, to sum
+  to 1 over the channels) and ``grad`` holds the partial derivatives with
+  respect to each probability, taken as independent variables.
+* ``target`` is either a label map of shape ``(N, *spatial)`` (integers in
+  ``[0, K)``, or 0/1 when ``C = 1``) or one-hot / soft labels of the shape of
+  ``scores`` (entries in [0, 1], summing to 1 over the channels when
+  ``C \ge 2``).
+* Region losses (Dice, Jaccard, Tversky, ...) are ratios of sums over a
+  *pooling unit*: one (image, class) pair with ``pooling='image'``, or one
+  class over the whole batch with ``pooling='batch'``; the loss is the mean
+  over units. For ``C = 1`` only the foreground channel forms units, as in
+  MONAI and segmentation_models_pytorch with a sigmoid.
+* A class is *absent* from a unit when its target sums to zero there. What
+  happens then is declared by ``absent``: ``'include'`` keeps the formula's
+  value, ``'zero'`` sets the unit's loss to 0 but keeps it in the mean (as
+  segmentation_models_pytorch), ``'exclude'`` leaves the unit out of the mean
+  (with ``pooling='image'``: each image averages its present classes, then the
+  images with a present class are averaged; a mean over no unit is 0). A
+  ratio whose numerator and denominator are both zero (prediction and target
+  both empty, no smoothing) is a perfect score: its loss is 0 with zero
+  gradient.
+* Inputs are never modified; computations are in float64 and vectorised.
+
+Explained in the book, chapter 2 (book/ch2).
+"""
+
+import numbers
+import textwrap
+
+import numpy as np
+from scipy import ndimage
+
+from ._validation import as_float_array, as_label_array, check_choice, check_real
+
+__all__ = [
+    "boundary_loss",
+    "cross_entropy",
+    "focal_loss",
+    "focal_tversky_loss",
+    "generalized_dice_loss",
+    "hausdorff_dt_loss",
+    "jaccard_metric_loss",
+    "log_cosh_dice_loss",
+    "lovasz_hinge",
+    "lovasz_softmax",
+    "signed_distance_map",
+    "soft_dice_loss",
+    "soft_jaccard_loss",
+    "tversky_loss",
+    "unet_weight_map",
+]
+
+# Tolerance on the sum over channels of softmax probabilities and soft labels.
+_SUM_TOL = 1e-6
+
+_DOCS = {
+    "scores": """\
+scores : array_like of float, shape (N, C, *spatial)
+    Logits (``from_logits=True``) or probabilities. ``C = 1``: binary,
+    sigmoid of the foreground logit; ``C >= 2``: softmax over axis 1.""",
+    "target": """\
+target : array_like
+    Integer labels of shape ``(N, *spatial)`` (0/1 when ``C = 1``), or
+    one-hot / soft labels of the shape of ``scores`` in [0, 1] (summing to 1
+    over axis 1 when ``C >= 2``).""",
+    "hard_target": """\
+target : array_like
+    Integer labels of shape ``(N, *spatial)`` (0/1 when ``C = 1``), or a
+    one-hot array of the shape of ``scores`` holding only 0 and 1 (this loss
+    is defined for hard labels only).""",
+    "from_logits": """\
+from_logits : bool, default True
+    If False, ``scores`` are probabilities and ``grad`` is the derivative
+    with respect to them.
+return_grad : bool, default False
+    If True, return ``(value, grad)``.""",
+    "pooling": """\
+pooling : {'image', 'batch'}, default 'image'
+    Unit of the sums in the ratio: each (image, class) pair, or each class
+    over the whole batch. The loss is the mean over units.""",
+    "absent": """\
+absent : {'include', 'zero', 'exclude'}
+    Declared treatment of a unit whose target is empty: keep the formula's
+    value, set the unit's loss to 0 (kept in the mean), or leave the unit
+    out of the mean (a mean over no unit is 0).""",
+    "smooth": """\
+smooth_nr, smooth_dr : float, default 0.0
+    Non-negative constants added to the numerator and the denominator of the
+    ratio (MONAI's ``smooth_nr``/``smooth_dr``; smp's ``smooth`` is both).""",
+    "returns": """\
+value : float
+    The loss.
+grad : ndarray of float64, shape of ``scores``
+    Only with ``return_grad=True``: the gradient of ``value`` with respect
+    to ``scores`` (logits or probabilities, following ``from_logits``).""",
+    "raises": """\
+TypeError
+    If an array has a non-numeric dtype, a label map is not integer, or an
+    option has the wrong type.
+ValueError
+    If ``scores`` has fewer than 2 dimensions or is empty, holds NaN or
+    infinity, probabilities lie outside [0, 1] or do not sum to 1, the
+    shape of ``target`` matches neither ``(N, *spatial)`` nor
+    ``scores.shape``, a label lies outside the classes, soft labels are
+    outside [0, 1] (or not 0/1, for a loss defined on hard labels), or an
+    option is out of its range.""",
+}
+
+
+def _fill_doc(func):
+    blocks = {key: textwrap.indent(text, "    ").lstrip() for key, text in _DOCS.items()}
+    func.__doc__ = func.__doc__ % blocks
+    return func
+
+
+# --------------------------------------------------------------------------
+# Validation
+
+
+def _check_bool(value, name):
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def _check_scores(scores, from_logits):
+    arr = as_float_array(scores, "scores")
+    if arr.ndim < 2:
+        raise ValueError(
+            f"scores must have shape (N, C, *spatial) with at least 2 dimensions, "
+            f"got shape {arr.shape}"
+        )
+    if not from_logits:
+        if arr.min() < 0.0 or arr.max() > 1.0:
+            raise ValueError(
+                f"scores must hold probabilities in [0, 1] when from_logits=False, got "
+                f"values in [{arr.min():.6g}, {arr.max():.6g}] (shape {arr.shape})"
+            )
+        if arr.shape[1] > 1:
+            _check_sums_to_one(arr, "scores", "probabilities")
+    return arr
+
+
+def _check_sums_to_one(arr, name, what):
+    err = np.abs(arr.sum(axis=1) - 1.0).max()
+    if err > _SUM_TOL:
+        raise ValueError(
+            f"{name} must hold {what} summing to 1 over axis 1 (the {arr.shape[1]} classes), "
+            f"but a sum is off by {err:.3g} (shape {arr.shape})"
+        )
+
+
+def _check_target(target, shape, *, hard=False):
+    """Return ``(labels, None)`` for a label map or ``(None, g)`` for float labels of ``shape``."""
+    t = np.asarray(target)
+    n, c = shape[:2]
+    label_shape = (n, *shape[2:])
+    if t.shape == label_shape and t.ndim == len(shape) - 1:
+        labels = as_label_array(t, "target")
+        top = max(c, 2)
+        lo, hi = int(labels.min()), int(labels.max())
+        if lo < 0 or hi >= top:
+            bad = lo if lo < 0 else hi
+            raise ValueError(
+                f"target contains label {bad}, outside [0, {top}) for scores with "
+                f"C={c} channel(s) (target shape {t.shape})"
+            )
+        return labels, None
+    if t.shape == tuple(shape):
+        if t.dtype == bool:
+            t = t.view(np.uint8)
+        g = as_float_array(t, "target")
+        if g.min() < 0.0 or g.max() > 1.0:
+            raise ValueError(
+                f"target must hold labels in [0, 1], got values in "
+                f"[{g.min():.6g}, {g.max():.6g}] (shape {g.shape})"
+            )
+        if hard and not np.all((g == 0.0) | (g == 1.0)):
+            raise ValueError(
+                f"target must hold hard labels (only 0 and 1) for this loss (shape {g.shape})"
+            )
+        if c > 1:
+            _check_sums_to_one(g, "target", "labels")
+        return None, g
+    raise ValueError(
+        f"target shape {t.shape} matches neither the label-map shape {label_shape} nor the "
+        f"scores shape {tuple(shape)}"
+    )
+
+
+def _check_nonneg(value, name):
+    return check_real(value, name, low=0.0, high=np.inf, high_open=True)
+
+
+def _check_class_weights(weights, num, name):
+    """Return per-class weights as a float64 array of length ``num`` (None gives ones)."""
+    if weights is None:
+        return np.ones(num)
+    w = as_float_array(weights, name)
+    if w.shape != (num,):
+        raise ValueError(f"{name} must have shape ({num},), got shape {w.shape}")
+    if w.min() < 0:
+        raise ValueError(f"{name} must be non-negative, got minimum {w.min():.6g}")
+    return w
+
+
+def _check_sampling(sampling, ndim):
+    if sampling is None:
+        return None
+    if isinstance(sampling, numbers.Real) and not isinstance(sampling, bool):
+        sampling = (sampling,) * ndim
+    values = tuple(sampling)
+    if len(values) != ndim:
+        raise ValueError(f"sampling must give one spacing per spatial axis ({ndim}), "
+                         f"got {len(values)}")
+    return tuple(check_real(v, "sampling", low=0.0, low_open=True, high=np.inf,
+                            high_open=True) for v in values)
+
+
+# --------------------------------------------------------------------------
+# Probabilities and the chain rule
+
+
+class _Batch:
+    """Validated scores and target with the probabilities and the chain rule back to scores."""
+
+    def __init__(self, scores, target, from_logits, return_grad, *, hard=False):
+        self.from_logits = _check_bool(from_logits, "from_logits")
+        self.return_grad = _check_bool(return_grad, "return_grad")
+        self.scores = _check_scores(scores, self.from_logits)
+        self.shape = self.scores.shape
+        self.binary = self.shape[1] == 1
+        self.labels, self._target = _check_target(target, self.shape, hard=hard)
+        self._probs = self._logp = None
+
+    @property
+    def target(self):
+        """One-hot or soft labels, float64, of the shape of the scores (built on first use)."""
+        if self._target is None:
+            labels, c = self.labels, self.shape[1]
+            if c == 1:
+                onehot = labels[:, None]
+            else:
+                onehot = labels[:, None] == np.arange(c).reshape((1, c) + (1,) * (labels.ndim - 1))
+            self._target = onehot.astype(np.float64)
+        return self._target
+
+    @property
+    def probs(self):
+        if self._probs is None:
+            if not self.from_logits:
+                self._probs = self.scores
+            elif self.binary:
+                self._probs = _sigmoid(self.scores)
+            else:
+                z = self.scores - self.scores.max(axis=1, keepdims=True)
+                e = np.exp(z)
+                total = e.sum(axis=1, keepdims=True)
+                e /= total
+                self._probs = e
+                z -= np.log(total)
+                self._logp = z
+        return self._probs
+
+    def log_probs(self):
+        """Log-probabilities of the K >= 2 classes (-inf for a zero probability)."""
+        if self._logp is None:
+            with np.errstate(divide="ignore"):
+                self._logp = np.log(self.probs)
+        return self._logp
+
+    @property
+    def num_pixels(self):
+        return self.shape[0] * int(np.prod(self.shape[2:], dtype=np.int64))
+
+    def backward(self, grad_p):
+        """Chain ``dL/dp`` back to the scores (no-op for probabilities)."""
+        if not self.from_logits:
+            return grad_p
+        p = self.probs
+        if self.binary:
+            return grad_p * p * _sigmoid(-self.scores)
+        return p * (grad_p - np.sum(grad_p * p, axis=1, keepdims=True))
+
+    def two_class(self):
+        """Probabilities, complements and log-probabilities of the classes.
+
+        For ``C = 1`` the binary problem is the softmax of the logits ``(0, x)``:
+        channel 0 is the background, channel 1 the foreground.
+        """
+        p, g = self.probs, self.target
+        if self.binary:
+            g = np.concatenate([1.0 - g, g], axis=1)
+            if self.from_logits:
+                x = self.scores
+                p = np.concatenate([_sigmoid(-x), p], axis=1)
+                logp = np.concatenate([-np.logaddexp(0.0, x), -np.logaddexp(0.0, -x)], axis=1)
+                return p, p[:, ::-1], logp, g
+            p = np.concatenate([1.0 - p, p], axis=1)
+            with np.errstate(divide="ignore"):
+                logp = np.log(p)
+            return p, 1.0 - p, logp, g
+        return p, 1.0 - p, self.log_probs(), g
+
+    def result(self, value, grad_p=None, *, grad=None):
+        if not self.return_grad:
+            return float(value)
+        if grad is None:
+            grad = self.backward(grad_p)
+        return float(value), np.asarray(grad, dtype=np.float64)
+
+
+def _sigmoid(x):
+    return np.exp(-np.logaddexp(0.0, -x))
+
+
+# --------------------------------------------------------------------------
+# Pixel losses: cross-entropy and focal
+
+
+def _reduce(weights, batch, reduction):
+    """The factor of a summed loss: 1, 1/pixels, or 1/sum(weights) (None: unit weights)."""
+    if reduction == "sum":
+        return 1.0
+    if reduction == "mean" or weights is None:
+        return 1.0 / batch.num_pixels
+    norm = float(np.sum(weights))
+    return 1.0 / norm if norm > 0 else 0.0
+
+
+@_fill_doc
+def cross_entropy(scores, target, *, from_logits=True, return_grad=False, class_weights=None,
+                  pos_weight=1.0, weight_map=None, reduction="mean"):
+    r"""Cross-entropy (log loss), binary or softmax, with class and pixel weights.
+
+    Parameters
+    ----------
+    %(scores)s
+    %(target)s
+    %(from_logits)s
+    class_weights : array_like of float, shape (K,) or (2,) when C = 1, optional
+        Non-negative weight :math:`w_c` of each class (background first when
+        ``C = 1``). Default: all ones.
+    pos_weight : float, default 1.0
+        Extra factor on the foreground term when ``C = 1``, as PyTorch's
+        ``BCEWithLogitsLoss(pos_weight=...)``; must be 1 when ``C >= 2``.
+    weight_map : array_like of float, shape (N, *spatial), optional
+        Non-negative per-pixel weight :math:`m_i`, e.g. from
+        :func:`unet_weight_map`. Default: all ones.
+    reduction : {'mean', 'sum', 'weighted_mean'}, default 'mean'
+        ``'mean'`` divides the weighted sum by the number of pixels;
+        ``'weighted_mean'`` divides it by :math:`\sum_i m_i \sum_c w_c g_{ic}`
+        (PyTorch's ``CrossEntropyLoss(weight=w)``; the loss is 0 when that sum
+        is 0); ``'sum'`` does not divide.
+
+    Returns
+    -------
+    %(returns)s
+
+    Raises
+    ------
+    %(raises)s
+
+    Notes
+    -----
+    With :math:`g_{ic}` the (one-hot or soft) target and :math:`p_{ic}` the
+    probabilities (for ``C = 1`` the two classes are background
+    :math:`1 - \sigma(x)` and foreground :math:`\sigma(x)`, with
+    :math:`w_1` multiplied by ``pos_weight``),
+
+    .. math::
+
+        L = \frac{1}{Z} \sum_i m_i \sum_c -w_c\, g_{ic} \log p_{ic}, \qquad
+        \frac{\partial L}{\partial x_{ic}} = \frac{m_i}{Z}
+        \Big(p_{ic} \sum_j w_j g_{ij} - w_c g_{ic}\Big),
+
+    and :math:`\partial L / \partial p_{ic} = -m_i w_c g_{ic} / (Z p_{ic})`
+    for probabilities (:math:`0 \log 0 = 0`; a zero probability of a class with
+    target mass gives an infinite loss). For ``C = 1`` the logit gradient is
+    :math:`(m_i/Z)\,(p (w_0 (1-g) + w_1 g) - w_1 g)`.
+
+    Reproduces ``torch.nn.functional.cross_entropy(x, y, weight=w,
+    reduction='mean')`` with ``reduction='weighted_mean'``, and
+    ``binary_cross_entropy_with_logits(x, y, pos_weight=...)`` with
+    ``reduction='mean'``. seglab's default ``'mean'`` divides by the number of
+    pixels so that the weights change the trade-off between classes, not the
+    scale of the loss per pixel.
+
+    References
+    ----------
+    .. [1] Ronneberger, O., Fischer, P. and Brox, T. (2015). U-Net:
+           Convolutional networks for biomedical image segmentation. MICCAI.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seglab.losses import cross_entropy
+    >>> round(cross_entropy(np.zeros((1, 1, 2)), np.array([[0, 1]])), 6)  # log 2
+    0.693147
+    >>> value, grad = cross_entropy(np.zeros((1, 2, 2)), np.array([[0, 1]]), return_grad=True)
+    >>> grad[0]
+    array([[-0.25,  0.25],
+           [ 0.25, -0.25]])
+    """
+    batch = _Batch(scores, target, from_logits, return_grad)
+    check_choice(reduction, "reduction", ("mean", "sum", "weighted_mean"))
+    num = 2 if batch.binary else batch.shape[1]
+    w = _check_class_weights(class_weights, num, "class_weights")
+    pos_weight = _check_nonneg(pos_weight, "pos_weight")
+    if not batch.binary and pos_weight != 1.0:
+        raise ValueError(f"pos_weight applies to binary scores (C = 1), got C = {num}")
+    w = w.copy()
+    w[-1] *= pos_weight if batch.binary else 1.0
+    m = _check_weight_map(weight_map, batch.shape)
+    if batch.labels is not None and not batch.binary:
+        return _cross_entropy_labels(batch, w, m, reduction)
+    p, _, logp, g = batch.two_class()
+    cw = w.reshape((1, -1) + (1,) * (p.ndim - 2))
+    wg = cw * g if m is None else cw * g * m[:, None]
+    scale = _reduce(wg, batch, reduction)
+    with np.errstate(invalid="ignore"):
+        terms = np.where(wg > 0, wg * logp, 0.0)
+    value = -scale * float(np.sum(terms))
+    if not batch.return_grad:
+        return value
+    if batch.from_logits:
+        full = scale * (p * np.sum(wg, axis=1, keepdims=True) - wg)
+        grad = full[:, 1:] if batch.binary else full
+    else:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            a = np.where(wg > 0, -scale * wg / p, 0.0)
+        grad = a[:, 1:] - a[:, :1] if batch.binary else a
+    return batch.result(value, grad=grad)
+
+
+def _cross_entropy_labels(batch, w, m, reduction):
+    """Softmax cross-entropy of a label map: gathers at the labels, no one-hot array."""
+    y = batch.labels[:, None]
+    uniform = m is None and np.all(w == 1.0)
+    wy = None if uniform else (w[batch.labels] if m is None else w[batch.labels] * m)[:, None]
+    scale = _reduce(wy, batch, reduction)
+    logp_y = np.take_along_axis(batch.log_probs(), y, axis=1)
+    value = -scale * float(np.sum(logp_y) if wy is None else np.sum(wy * logp_y))
+    if not batch.return_grad:
+        return value
+    sw = scale if wy is None else scale * wy
+    if batch.from_logits:
+        grad = batch.probs * sw
+        np.put_along_axis(grad, y, np.take_along_axis(grad, y, axis=1) - sw, axis=1)
+    else:
+        grad = np.zeros(batch.shape)
+        p_y = np.take_along_axis(batch.probs, y, axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            np.put_along_axis(grad, y, np.where(sw > 0, -sw / p_y, 0.0), axis=1)
+    return batch.result(value, grad=grad)
+
+
+def _check_weight_map(weight_map, shape):
+    if weight_map is None:
+        return None
+    m = as_float_array(weight_map, "weight_map")
+    expected = (shape[0], *shape[2:])
+    if m.shape != expected:
+        raise ValueError(f"weight_map shape {m.shape} differs from the pixel shape {expected}")
+    if m.min() < 0:
+        raise ValueError(f"weight_map must be non-negative, got minimum {m.min():.6g}")
+    return m
+
+
+def _check_alpha(alpha, num):
+    """Per-class focal weights: None gives ones, a float 1 - alpha on class 0, alpha elsewhere."""
+    if alpha is None:
+        return np.ones(num)
+    if isinstance(alpha, numbers.Real) and not isinstance(alpha, bool):
+        a = check_real(alpha, "alpha", low=0.0, high=1.0)
+        return np.r_[1.0 - a, np.full(num - 1, a)]
+    return _check_class_weights(alpha, num, "alpha")
+
+
+@_fill_doc
+def focal_loss(scores, target, *, from_logits=True, return_grad=False, gamma=2.0, alpha=None,
+               reduction="mean"):
+    r"""Focal loss of Lin et al. (2017), binary (sigmoid) or softmax.
+
+    Parameters
+    ----------
+    %(scores)s
+    %(target)s
+    %(from_logits)s
+    gamma : float, default 2.0
+        Focusing parameter :math:`\gamma \ge 0`; 0 gives the cross-entropy.
+    alpha : float or array_like of float, optional
+        Class balance. A float :math:`\alpha \in [0, 1]` weighs the
+        foreground (every class but 0 when ``C >= 2``) by :math:`\alpha` and
+        the background by :math:`1 - \alpha`; an array gives one weight per
+        class (two when ``C = 1``, background first). Default: no weighting.
+    reduction : {'mean', 'sum'}, default 'mean'
+        Mean over pixels (channels are summed, not averaged) or sum.
+
+    Returns
+    -------
+    %(returns)s
+
+    Raises
+    ------
+    %(raises)s
+
+    Notes
+    -----
+    With :math:`u_{ic} = 1 - p_{ic}` and :math:`r = \log p / u`
+    (:math:`r \to -1` as :math:`u \to 0`),
+
+    .. math::
+
+        L = \frac{1}{Z}\sum_i \sum_c -\alpha_c g_{ic} u_{ic}^{\gamma} \log p_{ic},
+        \qquad
+        \frac{\partial L}{\partial p_{ic}} =
+        \frac{\alpha_c g_{ic}}{Z} u_{ic}^{\gamma}\Big(\gamma r_{ic} - \frac{1}{p_{ic}}\Big),
+
+    and the logit gradient is :math:`b - p \sum_c b_c` with
+    :math:`b_{ic} = p_{ic}\,\partial L/\partial p_{ic}`. For ``C = 1`` the two
+    classes are :math:`(1 - \sigma(x), \sigma(x))`, the softmax of
+    :math:`(0, x)`. A soft target weighs the focal terms of both classes,
+    i.e. the expected focal loss under the label distribution.
+
+    With hard targets, ``C = 1`` reproduces MONAI 1.6
+    ``FocalLoss(gamma=..., alpha=..., reduction='mean')`` (sigmoid) and
+    segmentation_models_pytorch 0.6 ``FocalLoss('binary', alpha=..., gamma=...)``;
+    ``C >= 2`` reproduces MONAI's ``FocalLoss(use_softmax=True)`` times ``K``:
+    MONAI's ``reduction='mean'`` also averages over the channel axis, which
+    divides the per-pixel loss by the number of classes. smp's
+    ``FocalLoss('multiclass')`` is a different loss, the sum over channels of
+    the binary sigmoid focal loss of each channel against its one-vs-rest
+    mask: call this function on ``scores[:, [c]]`` and ``target == c`` and average
+    over ``c``.
+    For soft targets MONAI and smp raise :math:`(1 - e^{-\mathrm{BCE}})` or
+    :math:`\sigma(-x(2g-1))` to :math:`\gamma`, which is not an expectation over
+    labels; seglab keeps the expectation.
+
+    References
+    ----------
+    .. [1] Lin, T.-Y., Goyal, P., Girshick, R., He, K. and Dollár, P. (2017).
+           Focal loss for dense object detection. ICCV.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seglab.losses import cross_entropy, focal_loss
+    >>> x, y = np.array([[[0.3, -1.2, 2.0]]]), np.array([[1, 0, 1]])
+    >>> bool(np.isclose(focal_loss(x, y, gamma=0.0), cross_entropy(x, y)))
+    True
+    >>> round(focal_loss(np.zeros((1, 1, 1)), np.array([[1]]), gamma=2.0), 6)  # 0.25 log 2
+    0.173287
+    """
+    batch = _Batch(scores, target, from_logits, return_grad)
+    gamma = _check_nonneg(gamma, "gamma")
+    check_choice(reduction, "reduction", ("mean", "sum"))
+    num = 2 if batch.binary else batch.shape[1]
+    aw = _check_alpha(alpha, num).reshape((1, num) + (1,) * (batch.scores.ndim - 2))
+    p, u, logp, g = batch.two_class()
+    if batch.from_logits and not batch.binary:
+        u = -np.expm1(logp)
+    wg = aw * g
+    ug = u**gamma
+    scale = _reduce(None, batch, reduction)
+    live = wg > 0
+    with np.errstate(invalid="ignore"):
+        terms = np.where(live, wg * ug * logp, 0.0)
+    value = -scale * float(np.sum(terms))
+    if not batch.return_grad:
+        return value
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(u > 0, logp / u, -1.0)
+        if batch.from_logits:
+            b = np.where(live, (scale * wg) * ug * (gamma * p * r - 1.0), 0.0)
+            full = b - p * np.sum(b, axis=1, keepdims=True)
+            grad = full[:, 1:] if batch.binary else full
+        else:
+            a = np.where(live, (scale * wg) * ug * (gamma * r - 1.0 / p), 0.0)
+            grad = a[:, 1:] - a[:, :1] if batch.binary else a
+    return batch.result(value, grad=grad)
+
+
+# --------------------------------------------------------------------------
+# Region losses
+
+
+def _units(a, pooling):
+    """View (N, C, *spatial) as (units, pixels): one row per (image, class) or per class."""
+    n, c = a.shape[:2]
+    if pooling == "image":
+        return a.reshape(n * c, -1)
+    return np.moveaxis(a, 1, 0).reshape(c, -1)
+
+
+def _from_units(u, shape, pooling):
+    if pooling == "image":
+        return u.reshape(shape)
+    return np.moveaxis(u.reshape((shape[1], shape[0]) + tuple(shape[2:])), 0, 1)
+
+
+def _unit_weights(present, absent, groups):
+    """Weight of each unit's loss in the mean, following the ``absent`` convention.
+
+    Units come image-major (``groups`` images of equally many classes); with
+    ``'exclude'`` each image averages over its present classes and the images
+    with a present class are then averaged, as Berman et al.'s
+    ``classes='present'`` (which differs only on images with no class present).
+    """
+    if absent == "include":
+        return np.full(present.shape, 1.0 / present.size)
+    mask = present.astype(np.float64)
+    if absent == "zero":
+        return mask / present.size
+    mask = mask.reshape(groups, -1)
+    count = mask.sum(axis=1, keepdims=True)
+    filled = max(int(np.count_nonzero(count)), 1)
+    weights = np.divide(mask, count * filled, out=np.zeros_like(mask), where=count > 0)
+    return weights.ravel()
+
+
+def _ratio(num, den):
+    """``num / den`` and ``1 / den`` per unit, with ``den == 0`` a perfect score (1, 0)."""
+    ok = den > 0
+    s = np.divide(num, den, out=np.ones_like(num), where=ok)
+    inv = np.divide(1.0, den, out=np.zeros_like(den), where=ok)
+    return s, inv
+
+
+def _check_region_options(pooling, absent, smooth_nr, smooth_dr):
+    check_choice(pooling, "pooling", ("image", "batch"))
+    check_choice(absent, "absent", ("include", "zero", "exclude"))
+    return _check_nonneg(smooth_nr, "smooth_nr"), _check_nonneg(smooth_dr, "smooth_dr")
+
+
+def _region(batch, pooling, absent, unit_loss, *, squared=False):
+    """Mean over units of ``unit_loss`` and the gradient with respect to the probabilities.
+
+    ``unit_loss(I, Sp, Sg, D)`` gets per-unit sums (intersection, prediction and
+    target sizes, L1 distance) and returns the unit losses and their partial
+    derivatives with respect to I, Sp and D.
+    """
+    p = _units(batch.probs, pooling)
+    g = _units(batch.target, pooling)
+    inter = np.einsum("um,um->u", p, g)
+    if squared:
+        sp, sg = np.einsum("um,um->u", p, p), np.einsum("um,um->u", g, g)
+    else:
+        sp, sg = p.sum(axis=1), g.sum(axis=1)
+    diff = np.abs(p - g).sum(axis=1) if unit_loss.needs_l1 else None
+    loss, c_i, c_p, c_d = unit_loss(inter, sp, sg, diff)
+    groups = batch.shape[0] if pooling == "image" else 1
+    weights = _unit_weights(g.sum(axis=1) > 0, absent, groups)
+    value = float(np.dot(weights, loss))
+    if not batch.return_grad:
+        return value, None
+    dsp = 2.0 * p if squared else 1.0
+    grad = (weights * c_i)[:, None] * g + (weights * c_p)[:, None] * dsp
+    if c_d is not None:
+        grad += (weights * c_d)[:, None] * np.sign(p - g)
+    return value, _from_units(grad, batch.shape, pooling)
+
+
+def _unit(needs_l1=False):
+    def wrap(func):
+        func.needs_l1 = needs_l1
+        return func
+    return wrap
+
+
+def _dice_unit(smooth_nr, smooth_dr):
+    @_unit()
+    def unit(inter, sp, sg, _):
+        s, inv = _ratio(2.0 * inter + smooth_nr, sp + sg + smooth_dr)
+        return 1.0 - s, -2.0 * inv, s * inv, None
+    return unit
+
+
+def _jaccard_unit(smooth_nr, smooth_dr):
+    @_unit()
+    def unit(inter, sp, sg, _):
+        s, inv = _ratio(inter + smooth_nr, sp + sg - inter + smooth_dr)
+        return 1.0 - s, -(1.0 + s) * inv, s * inv, None
+    return unit
+
+
+def _tversky_unit(alpha, beta, smooth_nr, smooth_dr, gamma=1.0):
+    @_unit()
+    def unit(inter, sp, sg, _):
+        # TP + alpha FP + beta FN with FP = Sp - I and FN = Sg - I.
+        den = (1.0 - alpha - beta) * inter + alpha * sp + beta * sg + smooth_dr
+        s, inv = _ratio(inter + smooth_nr, den)
+        c_i = -(1.0 - s * (1.0 - alpha - beta)) * inv
+        c_p = s * alpha * inv
+        if gamma == 1.0:
+            return 1.0 - s, c_i, c_p, None
+        e = 1.0 / gamma
+        gap = np.maximum(1.0 - s, 0.0)
+        # d/dT (1 - T)^e; at T = 1 the one-sided derivative is 0 (e > 1) or infinite
+        # (e < 1): declared 0.
+        with np.errstate(divide="ignore"):
+            factor = np.where(gap > 0, e * gap ** (e - 1.0), 0.0)
+        return gap**e, factor * c_i, factor * c_p, None
+    return unit
+
+
+def _jml_unit(smooth_nr, smooth_dr):
+    @_unit(needs_l1=True)
+    def unit(inter, sp, sg, diff):
+        s, inv = _ratio(sp + sg - diff + smooth_nr, sp + sg + diff + smooth_dr)
+        return 1.0 - s, np.zeros_like(s), -(1.0 - s) * inv, (1.0 + s) * inv
+    return unit
+
+
+def _overlap_loss(unit, scores, target, from_logits, return_grad, pooling, absent, *,
+                  squared=False):
+    batch = _Batch(scores, target, from_logits, return_grad)
+    value, grad_p = _region(batch, pooling, absent, unit, squared=squared)
+    return batch.result(value, grad_p)
+
+
+@_fill_doc
+def soft_dice_loss(scores, target, *, from_logits=True, return_grad=False, squared=False,
+                   pooling="image", absent="include", smooth_nr=0.0, smooth_dr=0.0):
+    r"""Soft Dice loss: one minus the soft Dice coefficient, averaged over units.
+
+    Parameters
+    ----------
+    %(scores)s
+    %(target)s
+    %(from_logits)s
+    squared : bool, default False
+        Square the terms of the denominator, as Milletari et al. (2016).
+    %(pooling)s
+    %(absent)s Default ``'include'``.
+    %(smooth)s
+
+    Returns
+    -------
+    %(returns)s
+
+    Raises
+    ------
+    %(raises)s
+
+    Notes
+    -----
+    Per unit, with :math:`I = \sum_i p_i g_i` and :math:`S_p = \sum_i p_i^k`,
+    :math:`S_g = \sum_i g_i^k` (:math:`k = 2` if ``squared`` else 1),
+
+    .. math::
+
+        \ell = 1 - \frac{2I + s_n}{S_p + S_g + s_d}, \qquad
+        \frac{\partial \ell}{\partial p_i} = \frac{-2 g_i + (1 - \ell)\, k p_i^{k-1}}
+        {S_p + S_g + s_d},
+
+    the per-pixel gradient :math:`(2/S)(\mathrm{SD}/2 - g_i)` of the book's
+    chapter 2 (:math:`k = 1`). On binary :math:`p` (unsmoothed) it is one minus
+    the Dice coefficient.
+
+    Peers: MONAI 1.6 ``DiceLoss(squared_pred=..., batch=pooling == 'batch',
+    smooth_nr=..., smooth_dr=...)`` on probabilities equals this loss with
+    ``absent='include'``; MONAI's default smoothing is 1e-5, seglab's 0 (the
+    value is then the Dice formula exactly, and an absent class is declared
+    by ``absent``). segmentation_models_pytorch 0.6
+    ``DiceLoss('multiclass' or 'binary', smooth=s)`` pools over the batch and
+    zeroes the loss of a class absent from the batch: ``pooling='batch'``,
+    ``absent='zero'``, ``smooth_nr=smooth_dr=s``. seglab does not zero by
+    default because a zero loss for a class with false positives hides them.
+
+    References
+    ----------
+    .. [1] Milletari, F., Navab, N. and Ahmadi, S.-A. (2016). V-Net: Fully
+           convolutional neural networks for volumetric medical image
+           segmentation. 3DV.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seglab.losses import soft_dice_loss
+    >>> p = np.array([[[1.0, 1.0, 0.0, 0.0]]])          # binary prediction, C = 1
+    >>> g = np.array([[1, 0, 1, 1]])
+    >>> soft_dice_loss(p, g, from_logits=False)          # 1 - 2*1/(2+3)
+    0.6
+    """
+    squared = _check_bool(squared, "squared")
+    nr, dr = _check_region_options(pooling, absent, smooth_nr, smooth_dr)
+    return _overlap_loss(_dice_unit(nr, dr), scores, target, from_logits, return_grad,
+                         pooling, absent, squared=squared)
+
+
+@_fill_doc
+def soft_jaccard_loss(scores, target, *, from_logits=True, return_grad=False, pooling="image",
+                      absent="include", smooth_nr=0.0, smooth_dr=0.0):
+    r"""Soft Jaccard (IoU) loss: one minus :math:`I / (S_p + S_g - I)`, averaged over units.
+
+    Parameters
+    ----------
+    %(scores)s
+    %(target)s
+    %(from_logits)s
+    %(pooling)s
+    %(absent)s Default ``'include'``.
+    %(smooth)s
+
+    Returns
+    -------
+    %(returns)s
+
+    Raises
+    ------
+    %(raises)s
+
+    Notes
+    -----
+    Per unit, with :math:`J = (I + s_n)/(S_p + S_g - I + s_d)` and
+    :math:`D = S_p + S_g - I + s_d`,
+
+    .. math::
+
+        \ell = 1 - J, \qquad
+        \frac{\partial \ell}{\partial p_i} = \frac{J - (1 + J) g_i}{D}.
+
+    With soft labels the minimiser is not :math:`p = g` (a target of 0.5 is
+    best matched by :math:`p = 1`); :func:`jaccard_metric_loss` fixes this.
+
+    Peers: segmentation_models_pytorch 0.6 ``JaccardLoss(mode, smooth=s)`` with
+    hard labels equals ``pooling='batch'``, ``absent='zero'``,
+    ``smooth_nr=smooth_dr=s`` (smp 0.6 computes the intersection as
+    :math:`(S_p + S_g - \|p - g\|_1)/2`, which is :func:`jaccard_metric_loss`
+    on soft labels and this loss on hard ones). seglab's defaults (per-image
+    units, absent classes kept) differ for the reasons given in
+    :func:`soft_dice_loss`.
+
+    References
+    ----------
+    .. [1] Rahman, M. A. and Wang, Y. (2016). Optimizing intersection-over-union
+           in deep neural networks for image segmentation. ISVC.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seglab.losses import soft_jaccard_loss
+    >>> p = np.array([[[1.0, 1.0, 0.0, 0.0]]])
+    >>> soft_jaccard_loss(p, np.array([[1, 0, 1, 1]]), from_logits=False)  # 1 - 1/4
+    0.75
+    """
+    nr, dr = _check_region_options(pooling, absent, smooth_nr, smooth_dr)
+    return _overlap_loss(_jaccard_unit(nr, dr), scores, target, from_logits, return_grad,
+                         pooling, absent)
+
+
+def _check_tversky(alpha, beta):
+    return _check_nonneg(alpha, "alpha"), _check_nonneg(beta, "beta")
+
+
+@_fill_doc
+def tversky_loss(scores, target, *, from_logits=True, return_grad=False, alpha=0.5, beta=0.5,
+                 pooling="image", absent="include", smooth_nr=0.0, smooth_dr=0.0):
+    r"""Tversky loss: one minus the soft Tversky index, averaged over units.
+
+    Parameters
+    ----------
+    %(scores)s
+    %(target)s
+    %(from_logits)s
+    alpha, beta : float, default 0.5
+        Non-negative weights of the soft false positives and false negatives
+        (Salehi et al. 2017; :math:`\alpha = \beta = 1/2` is soft Dice,
+        :math:`\alpha = \beta = 1` soft Jaccard).
+    %(pooling)s
+    %(absent)s Default ``'include'``.
+    %(smooth)s
+
+    Returns
+    -------
+    %(returns)s
+
+    Raises
+    ------
+    %(raises)s
+
+    Notes
+    -----
+    Per unit, :math:`\mathrm{TP} = I`, :math:`\mathrm{FP} = \sum_i p_i(1 - g_i) = S_p - I`,
+    :math:`\mathrm{FN} = \sum_i (1 - p_i) g_i = S_g - I`; with
+    :math:`D = (1 - \alpha - \beta) I + \alpha S_p + \beta S_g + s_d` and
+    :math:`T = (I + s_n)/D`,
+
+    .. math::
+
+        \ell = 1 - T, \qquad
+        \frac{\partial \ell}{\partial p_i} =
+        \frac{\alpha T - (1 - (1 - \alpha - \beta) T)\, g_i}{D}.
+
+    Peers: MONAI 1.6 ``TverskyLoss(alpha=..., beta=..., batch=...)`` equals
+    ``absent='include'`` (MONAI's smoothing defaults to 1e-5);
+    segmentation_models_pytorch 0.6 ``TverskyLoss(mode, alpha=..., beta=...,
+    gamma=1.0)`` equals ``pooling='batch'``, ``absent='zero'``. Both name the
+    false-positive weight ``alpha`` and the false-negative weight ``beta``.
+    seglab's defaults (no smoothing, per-image units, absent classes kept)
+    differ for the reasons given in :func:`soft_dice_loss`.
+
+    References
+    ----------
+    .. [1] Salehi, S. S. M., Erdogmus, D. and Gholipour, A. (2017). Tversky loss
+           function for image segmentation using 3D fully convolutional deep
+           networks. MLMI.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seglab.losses import soft_dice_loss, tversky_loss
+    >>> x, y = np.array([[[0.5, -2.0, 1.0]]]), np.array([[1, 0, 1]])
+    >>> bool(np.isclose(tversky_loss(x, y), soft_dice_loss(x, y)))
+    True
+    """
+    alpha, beta = _check_tversky(alpha, beta)
+    nr, dr = _check_region_options(pooling, absent, smooth_nr, smooth_dr)
+    return _overlap_loss(_tversky_unit(alpha, beta, nr, dr), scores, target, from_logits,
+                         return_grad, pooling, absent)
+
+
+@_fill_doc
+def focal_tversky_loss(scores, target, *, from_logits=True, return_grad=False, alpha=0.3,
+                       beta=0.7, gamma=4.0 / 3.0, pooling="image", absent="include",
+                       smooth_nr=0.0, smooth_dr=0.0):
+    r"""Focal Tversky loss of Abraham & Khan (2019): :math:`(1 - T)^{1/\gamma}` per class.
+
+    Parameters
+    ----------
+    %(scores)s
+    %(target)s
+    %(from_logits)s
+    alpha, beta : float, default 0.3, 0.7
+        Weights of the false positives and false negatives (Abraham & Khan's
+        :math:`\alpha = 0.7` weighs false negatives; here it is ``beta``).
+    gamma : float, default 4/3
+        The paper's :math:`\gamma > 0`; each unit's Tversky loss is raised to
+        :math:`1/\gamma` *before* the mean over units.
+    %(pooling)s
+    %(absent)s Default ``'include'``.
+    %(smooth)s
+
+    Returns
+    -------
+    %(returns)s
+
+    Raises
+    ------
+    %(raises)s
+
+    Notes
+    -----
+    Per unit, with :math:`T` and :math:`\partial(1 - T)/\partial p_i` as in
+    :func:`tversky_loss` and :math:`e = 1/\gamma`,
+
+    .. math::
+
+        \ell = (1 - T)^{e}, \qquad
+        \frac{\partial \ell}{\partial p_i} = e (1 - T)^{e - 1}
+        \frac{\partial (1 - T)}{\partial p_i};
+
+    at :math:`T = 1` the factor :math:`e(1 - T)^{e-1}` is declared 0 (its
+    one-sided limit is infinite for :math:`\gamma > 1`).
+
+    segmentation_models_pytorch 0.6 ``TverskyLoss(gamma=g)`` raises the *mean*
+    over classes to the power ``g``, which is not the paper's per-class focal
+    term; with one unit (binary, ``pooling='batch'``) the two agree for
+    ``g = 1/gamma``.
+
+    References
+    ----------
+    .. [1] Abraham, N. and Khan, N. M. (2019). A novel focal Tversky loss function
+           with improved attention U-Net for lesion segmentation. ISBI.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seglab.losses import focal_tversky_loss, tversky_loss
+    >>> x, y = np.array([[[0.5, -2.0, 1.0]]]), np.array([[1, 0, 1]])
+    >>> t = tversky_loss(x, y, alpha=0.3, beta=0.7)
+    >>> bool(np.isclose(focal_tversky_loss(x, y, gamma=2.0), t ** 0.5))
+    True
+    """
+    alpha, beta = _check_tversky(alpha, beta)
+    gamma = check_real(gamma, "gamma", low=0.0, low_open=True)
+    nr, dr = _check_region_options(pooling, absent, smooth_nr, smooth_dr)
+    return _overlap_loss(_tversky_unit(alpha, beta, nr, dr, gamma), scores, target,
+                         from_logits, return_grad, pooling, absent)
+
+
+@_fill_doc
+def jaccard_metric_loss(scores, target, *, from_logits=True, return_grad=False,
+                        pooling="image", absent="include", smooth_nr=0.0, smooth_dr=0.0):
+    r"""Jaccard metric loss of Wang & Blaschko (2023), exact for soft labels.
+
+    Parameters
+    ----------
+    %(scores)s
+    %(target)s
+    %(from_logits)s
+    %(pooling)s
+    %(absent)s Default ``'include'``.
+    %(smooth)s
+
+    Returns
+    -------
+    %(returns)s
+
+    Raises
+    ------
+    %(raises)s
+
+    Notes
+    -----
+    Per unit, with L1 norms :math:`S_p = \|p\|_1`, :math:`S_g = \|g\|_1`,
+    :math:`\Delta = \|p - g\|_1`,
+
+    .. math::
+
+        \ell = 1 - \frac{S_p + S_g - \Delta + s_n}{S_p + S_g + \Delta + s_d},
+        \qquad
+        \frac{\partial \ell}{\partial p_i} =
+        \frac{-(1 - \ell') + (1 + \ell')\operatorname{sign}(p_i - g_i)}
+        {S_p + S_g + \Delta + s_d},
+
+    where :math:`\ell' = 1 - \ell` is the score and :math:`\operatorname{sign}(0) = 0`
+    (a subgradient at :math:`p_i = g_i`). On hard labels it equals
+    :func:`soft_jaccard_loss`; on soft labels it is zero exactly when
+    :math:`p = g`, unlike soft Jaccard.
+
+    References
+    ----------
+    .. [1] Wang, Z., Ning, X. and Blaschko, M. B. (2023). Jaccard metric losses:
+           Optimizing the Jaccard index with soft labels. NeurIPS.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seglab.losses import jaccard_metric_loss
+    >>> g = np.full((1, 1, 4), 0.5)
+    >>> jaccard_metric_loss(g, g, from_logits=False)
+    0.0
+    """
+    nr, dr = _check_region_options(pooling, absent, smooth_nr, smooth_dr)
+    return _overlap_loss(_jml_unit(nr, dr), scores, target, from_logits, return_grad,
+                         pooling, absent)
+
+
+@_fill_doc
+def log_cosh_dice_loss(scores, target, *, from_logits=True, return_grad=False, squared=False,
+                       pooling="image", absent="include", smooth_nr=0.0, smooth_dr=0.0):
+    r"""Log-cosh Dice loss of Jadon (2020): :math:`\log\cosh` of :func:`soft_dice_loss`.
+
+    Parameters
+    ----------
+    %(scores)s
+    %(target)s
+    %(from_logits)s
+    squared : bool, default False
+        As in :func:`soft_dice_loss`.
+    %(pooling)s
+    %(absent)s Default ``'include'``.
+    %(smooth)s
+
+    Returns
+    -------
+    %(returns)s
+
+    Raises
+    ------
+    %(raises)s
+
+    Notes
+    -----
+    With :math:`L_D` the soft Dice loss (same options),
+    :math:`L = \log\cosh L_D` and :math:`\nabla L = \tanh(L_D)\, \nabla L_D`.
+    As in Jadon's reference code the log-cosh is applied to the averaged Dice
+    loss.
+
+    References
+    ----------
+    .. [1] Jadon, S. (2020). A survey of loss functions for semantic segmentation.
+           CIBCB.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seglab.losses import log_cosh_dice_loss
+    >>> p = np.array([[[1.0, 1.0, 0.0, 0.0]]])
+    >>> g = np.array([[1, 0, 1, 1]])
+    >>> round(log_cosh_dice_loss(p, g, from_logits=False), 6)  # log cosh 0.6
+    0.170135
+    """
+    out = soft_dice_loss(scores, target, from_logits=from_logits, return_grad=return_grad,
+                         squared=squared, pooling=pooling, absent=absent, smooth_nr=smooth_nr,
+                         smooth_dr=smooth_dr)
+    if not return_grad:
+        return float(np.log(np.cosh(out)))
+    value, grad = out
+    return float(np.log(np.cosh(value))), np.tanh(value) * grad
+
+
+_GDL_WEIGHTS = ("square", "simple", "uniform")
+
+
+@_fill_doc
+def generalized_dice_loss(scores, target, *, from_logits=True, return_grad=False,
+                          weight_type="square", pooling="image", absent="max", smooth_nr=0.0,
+                          smooth_dr=0.0):
+    r"""Generalized Dice loss of Sudre et al. (2017), class weights :math:`1/|G_c|^2`.
+
+    Parameters
+    ----------
+    %(scores)s
+    %(target)s
+    %(from_logits)s
+    weight_type : {'square', 'simple', 'uniform'}, default 'square'
+        Class weight :math:`w_c = 1/S_{g,c}^2`, :math:`1/S_{g,c}` or 1.
+    pooling : {'image', 'batch'}, default 'image'
+        One generalized Dice ratio per image (the loss is their mean), or one
+        for the whole batch.
+    absent : {'max', 'zero'}, default 'max'
+        Weight of a class absent from the image (or batch), whose weight
+        :math:`1/0` is undefined: the largest weight of the present classes
+        (MONAI's choice: false positives on an absent class still count), or
+        0 (the class is left out). With no class present (possible for
+        ``C = 1``: an image without foreground) every weight is 0, and the
+        image's loss is :math:`1 - s_n/s_d`, or 0 without smoothing (the
+        0/0 convention of the module).
+    %(smooth)s
+
+    Returns
+    -------
+    %(returns)s
+
+    Raises
+    ------
+    %(raises)s
+
+    Notes
+    -----
+    Per image (or batch), with :math:`I_c`, :math:`S_{p,c}`, :math:`S_{g,c}`
+    the sums of class :math:`c`, :math:`N = 2\sum_c w_c I_c + s_n` and
+    :math:`D = \sum_c w_c (S_{p,c} + S_{g,c}) + s_d`,
+
+    .. math::
+
+        \ell = 1 - \frac{N}{D}, \qquad
+        \frac{\partial \ell}{\partial p_{ci}} = \frac{w_c\,(N/D - 2 g_{ci})}{D}.
+
+    The weights depend on the target only and are constants for the gradient.
+    For ``C = 1`` the only class is the foreground channel.
+
+    Reproduces MONAI 1.6 ``GeneralizedDiceLoss(w_type=weight_type,
+    batch=pooling == 'batch', smooth_nr=..., smooth_dr=...)`` with
+    ``absent='max'``; MONAI's default smoothing is 1e-5, seglab's 0.
+
+    References
+    ----------
+    .. [1] Sudre, C. H., Li, W., Vercauteren, T., Ourselin, S. and Cardoso, M. J.
+           (2017). Generalised Dice overlap as a deep learning loss function for
+           highly unbalanced segmentations. DLMIA.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seglab.losses import generalized_dice_loss
+    >>> p = np.array([[[0.9, 0.2, 0.1], [0.1, 0.8, 0.9]]])
+    >>> g = np.array([[0, 1, 1]])
+    >>> round(generalized_dice_loss(p, g, from_logits=False), 6)  # 1 - 2.65/3.15
+    0.15873
+    """
+    batch = _Batch(scores, target, from_logits, return_grad)
+    check_choice(weight_type, "weight_type", _GDL_WEIGHTS)
+    check_choice(pooling, "pooling", ("image", "batch"))
+    check_choice(absent, "absent", ("max", "zero"))
+    nr, dr = _check_nonneg(smooth_nr, "smooth_nr"), _check_nonneg(smooth_dr, "smooth_dr")
+    groups = batch.shape[0] if pooling == "image" else 1
+    p = _units(batch.probs, pooling)
+    g = _units(batch.target, pooling)
+    inter = np.einsum("um,um->u", p, g).reshape(groups, -1)
+    sp, sg = p.sum(axis=1).reshape(groups, -1), g.sum(axis=1).reshape(groups, -1)
+    present = sg > 0
+    power = {"square": 2.0, "simple": 1.0, "uniform": 0.0}[weight_type]
+    w = np.divide(1.0, sg**power, out=np.zeros_like(sg), where=present)
+    if absent == "max":
+        w = np.where(present, w, w.max(axis=1, keepdims=True))
+    score, inv = _ratio(2.0 * np.sum(w * inter, axis=1) + nr, np.sum(w * (sp + sg), axis=1) + dr)
+    value = float(np.mean(1.0 - score))
+    if not batch.return_grad:
+        return value
+    coef = (w * inv[:, None] / groups).reshape(-1, 1)
+    grad = coef * (score.repeat(w.shape[1])[:, None] - 2.0 * g)
+    return batch.result(value, _from_units(grad, batch.shape, pooling))
+
+
+# --------------------------------------------------------------------------
+# Lovász extensions
+
+
+def _lovasz(errors, g):
+    """Lovász extension of the Jaccard loss per row, and its gradient in the errors.
+
+    Sorting the errors decreasingly, the extension is :math:`\\sum_k e_{(k)} \\delta_k`
+    with :math:`\\delta_k = \\Delta(\\{1..k\\}) - \\Delta(\\{1..k-1\\})` (Berman et al.,
+    Algorithm 1). Returns the per-row values of ``sum relu(e) delta`` and the gradient
+    of each row with respect to its unsorted errors (``delta`` scattered back).
+    """
+    order = np.argsort(-errors, axis=1)
+    g_sorted = np.take_along_axis(g, order, axis=1)
+    e_sorted = np.take_along_axis(errors, order, axis=1)
+    total = g_sorted.sum(axis=1, keepdims=True)
+    hits = np.cumsum(g_sorted, axis=1)
+    # the union is >= 1 for every prefix: either total >= 1 or every prefix pixel is a miss
+    union = total + np.arange(1, g.shape[1] + 1) - hits
+    jaccard = 1.0 - (total - hits) / union
+    delta = np.diff(jaccard, axis=1, prepend=0.0)
+    values = np.einsum("um,um->u", np.maximum(e_sorted, 0.0), delta)
+    grad = np.empty_like(delta)
+    np.put_along_axis(grad, order, delta, axis=1)
+    return values, grad
+
+
+def _check_lovasz_options(pooling, absent):
+    check_choice(pooling, "pooling", ("image", "batch"))
+    check_choice(absent, "absent", ("include", "zero", "exclude"))
+
+
+@_fill_doc
+def lovasz_softmax(scores, target, *, from_logits=True, return_grad=False, pooling="image",
+                   absent="exclude"):
+    r"""Lovász-softmax loss of Berman et al. (2018): the Lovász extension of the Jaccard loss.
+
+    Parameters
+    ----------
+    %(scores)s
+    %(hard_target)s
+    %(from_logits)s
+    %(pooling)s
+    %(absent)s Default ``'exclude'`` (Berman et al.'s ``classes='present'``).
+
+    Returns
+    -------
+    %(returns)s
+
+    Raises
+    ------
+    %(raises)s
+
+    Notes
+    -----
+    Per unit (class :math:`c`), the errors are :math:`e_i = |g_i - p_i|` and,
+    sorting them so that :math:`e_{\pi(1)} \ge \dots \ge e_{\pi(m)}`,
+
+    .. math::
+
+        \ell = \sum_{k=1}^{m} e_{\pi(k)}\,\delta_k, \qquad
+        \delta_k = \Delta_J(\{\pi(1), \dots, \pi(k)\}) - \Delta_J(\{\pi(1), \dots, \pi(k-1)\}),
+
+    where :math:`\Delta_J(M) = |M| / |G \cup M|` (for a set :math:`M` of
+    mispredicted pixels) is the Jaccard loss. :math:`\ell` is piecewise linear, so
+    :math:`\partial \ell / \partial e_{\pi(k)} = \delta_k` away from ties, and
+    :math:`\partial e_i / \partial p_i = 1 - 2 g_i`. One sort per unit:
+    :math:`O(m \log m)`. At ties the value is unique and the gradient is the one
+    of the order returned by :func:`numpy.argsort` (a subgradient).
+
+    Reproduces segmentation_models_pytorch 0.6
+    ``LovaszLoss('multiclass', per_image=pooling == 'image')`` (and Berman et
+    al.'s ``lovasz_softmax(..., classes='present')``) with
+    ``absent='exclude'``. For ``C = 1`` the unit is the foreground
+    probability :math:`\sigma(x)` alone (Berman's sigmoid case). smp's and
+    Berman's ``lovasz_softmax`` default to one unit per class over the whole
+    batch; seglab defaults to per-image units, the surrogate of the mean
+    per-image IoU, the usual evaluation of a segmentation data set (Berman et
+    al. compare both).
+
+    References
+    ----------
+    .. [1] Berman, M., Rannen Triki, A. and Blaschko, M. B. (2018). The
+           Lovász-Softmax loss: A tractable surrogate for the optimization of
+           the intersection-over-union measure in neural networks. CVPR.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seglab.losses import lovasz_softmax
+    >>> p = np.array([[[1.0, 1.0, 0.0, 0.0]]])          # on hard masks: the Jaccard loss
+    >>> lovasz_softmax(p, np.array([[1, 0, 1, 1]]), from_logits=False)
+    0.75
+    """
+    batch = _Batch(scores, target, from_logits, return_grad, hard=True)
+    _check_lovasz_options(pooling, absent)
+    p = _units(batch.probs, pooling)
+    g = _units(batch.target, pooling)
+    losses, grad_e = _lovasz(np.abs(g - p), g)
+    groups = batch.shape[0] if pooling == "image" else 1
+    weights = _unit_weights(g.sum(axis=1) > 0, absent, groups)
+    value = float(np.dot(weights, losses))
+    if not batch.return_grad:
+        return value
+    grad_p = weights[:, None] * grad_e * (1.0 - 2.0 * g)
+    return batch.result(value, _from_units(grad_p, batch.shape, pooling))
+
+
+@_fill_doc
+def lovasz_hinge(scores, target, *, from_logits=True, return_grad=False, pooling="image",
+                 absent="include"):
+    r"""Binary Lovász hinge loss of Berman et al. (2018) on the foreground logit.
+
+    Parameters
+    ----------
+    scores : array_like of float, shape (N, 1, *spatial)
+        Foreground logits, or probabilities in the open interval (0, 1) with
+        ``from_logits=False`` (they are mapped to logits
+        :math:`\log(p/(1-p))`).
+    %(hard_target)s
+    %(from_logits)s
+    %(pooling)s
+    %(absent)s Default ``'include'`` (Berman et al.: an image without
+        foreground still penalises positive margins).
+
+    Returns
+    -------
+    %(returns)s
+
+    Raises
+    ------
+    %(raises)s
+        Also if ``C != 1`` or a probability is 0 or 1.
+
+    Notes
+    -----
+    With signs :math:`s_i = 2 g_i - 1` and hinge errors
+    :math:`e_i = 1 - s_i x_i`, the loss is the Lovász extension of the
+    Jaccard loss (see :func:`lovasz_softmax`) at :math:`\max(e, 0)`:
+
+    .. math::
+
+        \ell = \sum_k \max(e_{\pi(k)}, 0)\,\delta_k, \qquad
+        \frac{\partial \ell}{\partial x_i} = -s_i\,[e_i > 0]\,\delta_{\pi^{-1}(i)} .
+
+    Reproduces segmentation_models_pytorch 0.6
+    ``LovaszLoss('binary', per_image=pooling == 'image')`` and Berman et al.'s
+    ``lovasz_hinge`` with ``absent='include'``.
+
+    References
+    ----------
+    .. [1] Berman, M., Rannen Triki, A. and Blaschko, M. B. (2018). The
+           Lovász-Softmax loss: A tractable surrogate for the optimization of
+           the intersection-over-union measure in neural networks. CVPR.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seglab.losses import lovasz_hinge
+    >>> x = np.array([[[3.0, 2.0, -1.5, -4.0]]])        # margins >= 1: no loss
+    >>> lovasz_hinge(x, np.array([[1, 1, 0, 0]]))
+    0.0
+    """
+    batch = _Batch(scores, target, from_logits, return_grad, hard=True)
+    _check_lovasz_options(pooling, absent)
+    if not batch.binary:
+        raise ValueError(f"lovasz_hinge needs binary scores of shape (N, 1, *spatial), "
+                         f"got shape {batch.shape}; use lovasz_softmax for K classes")
+    if batch.from_logits:
+        x = batch.scores
+    else:
+        p = batch.scores
+        if p.min() <= 0.0 or p.max() >= 1.0:
+            raise ValueError("scores must lie in the open interval (0, 1) for lovasz_hinge "
+                             "with from_logits=False (logits would be infinite)")
+        x = np.log(p) - np.log1p(-p)
+    g = _units(batch.target, pooling)
+    signs = 2.0 * g - 1.0
+    errors = 1.0 - _units(x, pooling) * signs
+    losses, grad_e = _lovasz(errors, g)
+    groups = batch.shape[0] if pooling == "image" else 1
+    weights = _unit_weights(g.sum(axis=1) > 0, absent, groups)
+    value = float(np.dot(weights, losses))
+    if not batch.return_grad:
+        return value
+    grad_x = _from_units(-weights[:, None] * signs * (errors > 0) * grad_e, batch.shape,
+                         pooling)
+    if not batch.from_logits:
+        grad_x = grad_x / (batch.scores * (1.0 - batch.scores))
+    return batch.result(value, grad=grad_x)
+
+
+# --------------------------------------------------------------------------
+# Distance-based losses
+
+
+def _check_mask(mask, name):
+    m = as_label_array(mask, name)
+    if m.min() < 0 or m.max() > 1:
+        raise ValueError(f"{name} must be a binary mask (0/1 or bool), got values in "
+                         f"[{m.min()}, {m.max()}] (shape {m.shape})")
+    return m.astype(bool)
+
+
+def signed_distance_map(mask, *, sampling=None, fill=0.0):
+    r"""Signed Euclidean distance to the boundary of a mask: negative inside, positive outside.
+
+    Parameters
+    ----------
+    mask : array_like of bool or int, any number of dimensions
+        Binary mask (0/1); every axis is spatial.
+    sampling : float or sequence of float, optional
+        Pixel spacing along each axis (as :func:`scipy.ndimage.distance_transform_edt`).
+        Default: 1.
+    fill : float, default 0.0
+        Declared value of the whole map when the mask is empty or full (there
+        is no boundary to measure from).
+
+    Returns
+    -------
+    phi : ndarray of float64, shape of ``mask``
+        :math:`\phi(x) = d(x, G)` outside :math:`G` and :math:`-d(x, \Omega \setminus G)`
+        inside, where :math:`d` is the Euclidean distance to the nearest pixel
+        of the set.
+
+    Raises
+    ------
+    TypeError
+        If ``mask`` is not an integer or boolean array.
+    ValueError
+        If ``mask`` is empty or not binary, or ``sampling`` has the wrong length
+        or a non-positive entry.
+
+    Notes
+    -----
+    Computed with two calls to :func:`scipy.ndimage.distance_transform_edt`.
+    Pixels next to the boundary get :math:`\pm 1` (one spacing). Kervadec et
+    al.'s reference code subtracts one inside so that the inner boundary is 0;
+    both maps are negative on :math:`G` and positive off it, which is all the
+    boundary-loss identity :math:`\int_S \phi - \int_G \phi = \int_{S \triangle G} |\phi|`
+    uses.
+
+    References
+    ----------
+    .. [1] Kervadec, H., Bouchtiba, J., Desrosiers, C., Granger, E., Dolz, J. and
+           Ben Ayed, I. (2019). Boundary loss for highly unbalanced segmentation.
+           MIDL.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seglab.losses import signed_distance_map
+    >>> signed_distance_map(np.array([0, 0, 1, 1, 1, 0]))
+    array([ 2.,  1., -1., -2., -1.,  1.])
+    """
+    m = _check_mask(mask, "mask")
+    sampling = _check_sampling(sampling, m.ndim)
+    fill = check_real(fill, "fill")
+    if not m.any() or m.all():
+        return np.full(m.shape, fill)
+    return (ndimage.distance_transform_edt(~m, sampling=sampling)
+            - ndimage.distance_transform_edt(m, sampling=sampling))
+
+
+def _selected_channels(batch, include_background):
+    """Channels of a distance-based loss; also checks that there is a spatial axis."""
+    if batch.scores.ndim < 3:
+        raise ValueError(f"scores must have at least one spatial axis, shape (N, C, *spatial), "
+                         f"for a distance-based loss, got shape {batch.shape}")
+    include_background = _check_bool(include_background, "include_background")
+    if batch.binary or include_background:
+        return slice(None)
+    return slice(1, None)
+
+
+def _per_mask_maps(target, func):
+    """Apply ``func`` to every (image, class) mask of a hard one-hot target."""
+    out = np.empty(target.shape)
+    for n in range(target.shape[0]):
+        for c in range(target.shape[1]):
+            out[n, c] = func(target[n, c] > 0.5)
+    return out
+
+
+@_fill_doc
+def boundary_loss(scores, target, *, from_logits=True, return_grad=False, distance_map=None,
+                  sampling=None, include_background=False):
+    r"""Boundary loss of Kervadec et al. (2019): the mean of :math:`\phi_G \cdot p`.
+
+    Parameters
+    ----------
+    %(scores)s
+    %(hard_target)s
+    %(from_logits)s
+    distance_map : array_like of float, shape of ``scores``, optional
+        Precomputed :func:`signed_distance_map` of each (image, class) mask
+        (compute it once per data set). Default: computed here.
+    sampling : float or sequence of float, optional
+        Pixel spacing per spatial axis, for the distance maps.
+    include_background : bool, default False
+        With ``C >= 2``, also sum over class 0 (Kervadec et al. use the
+        foreground classes only). Ignored for ``C = 1``.
+
+    Returns
+    -------
+    %(returns)s
+
+    Raises
+    ------
+    %(raises)s
+
+    Notes
+    -----
+    With :math:`\phi_{c}` the signed distance map of class :math:`c`
+    (empty or full masks give 0, as in the reference code) and :math:`Z` the
+    number of (image, selected class, pixel) entries,
+
+    .. math::
+
+        L = \frac{1}{Z}\sum_{n,c,i} \phi_{nci}\, p_{nci}, \qquad
+        \frac{\partial L}{\partial p_{nci}} = \frac{\phi_{nci}}{Z}.
+
+    Linear in the probabilities; :math:`L - L(g) = \frac{1}{Z}\int_{S \triangle G}|\phi|`
+    on hard predictions.
+
+    References
+    ----------
+    .. [1] Kervadec, H., Bouchtiba, J., Desrosiers, C., Granger, E., Dolz, J. and
+           Ben Ayed, I. (2019). Boundary loss for highly unbalanced segmentation.
+           MIDL.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seglab.losses import boundary_loss
+    >>> g = np.array([[0, 1, 1, 0]])
+    >>> boundary_loss(g[:, None].astype(float), g, from_logits=False)  # (-1 - 1) / 4
+    -0.5
+    """
+    batch = _Batch(scores, target, from_logits, return_grad, hard=True)
+    sel = _selected_channels(batch, include_background)
+    spatial = batch.scores.ndim - 2
+    if distance_map is None:
+        sampling = _check_sampling(sampling, spatial)
+        phi = _per_mask_maps(batch.target,
+                             lambda m: signed_distance_map(m, sampling=sampling))
+    else:
+        phi = as_float_array(distance_map, "distance_map")
+        if phi.shape != batch.shape:
+            raise ValueError(f"distance_map shape {phi.shape} and scores shape {batch.shape} "
+                             "differ")
+    phi_sel = phi[:, sel]
+    scale = 1.0 / phi_sel.size
+    value = scale * float(np.sum(phi_sel * batch.probs[:, sel]))
+    if not batch.return_grad:
+        return value
+    grad_p = np.zeros(batch.shape)
+    grad_p[:, sel] = scale * phi_sel
+    return batch.result(value, grad_p)
+
+
+def _distance_field(mask, sampling):
+    """Distance of each pixel to the nearest pixel of the other side (0 if one side is empty)."""
+    if not mask.any() or mask.all():
+        return np.zeros(mask.shape)
+    return (ndimage.distance_transform_edt(mask, sampling=sampling)
+            + ndimage.distance_transform_edt(~mask, sampling=sampling))
+
+
+@_fill_doc
+def hausdorff_dt_loss(scores, target, *, from_logits=True, return_grad=False, alpha=2.0,
+                      sampling=None, include_background=False):
+    r"""Distance-transform Hausdorff loss of Karimi & Salcudean (2019).
+
+    Parameters
+    ----------
+    %(scores)s
+    %(hard_target)s
+    %(from_logits)s
+    alpha : float, default 2.0
+        Exponent :math:`\alpha > 0` of the distances.
+    sampling : float or sequence of float, optional
+        Pixel spacing per spatial axis.
+    include_background : bool, default False
+        With ``C >= 2``, also include class 0. Ignored for ``C = 1``.
+
+    Returns
+    -------
+    %(returns)s
+
+    Raises
+    ------
+    %(raises)s
+
+    Notes
+    -----
+    With :math:`d_G` and :math:`d_S` the distance of each pixel to the other
+    side of the target mask and of the predicted mask :math:`S = \{p > 1/2\}`
+    (0 when the mask is empty or full), and :math:`Z` the number of entries,
+
+    .. math::
+
+        L = \frac{1}{Z}\sum (p - g)^2 \big(d_G^{\alpha} + d_S^{\alpha}\big), \qquad
+        \frac{\partial L}{\partial p} = \frac{2 (p - g)(d_G^{\alpha} + d_S^{\alpha})}{Z},
+
+    the second formula holding wherever no probability equals 1/2: :math:`d_S`
+    is piecewise constant in :math:`p` (a constant weight for the gradient, as
+    in the paper).
+
+    Reproduces MONAI 1.6 ``HausdorffDTLoss(alpha=..., include_background=...)``
+    (with ``sigmoid=True``, or ``softmax=True, to_onehot_y=True``), whose distance
+    field this is.
+
+    References
+    ----------
+    .. [1] Karimi, D. and Salcudean, S. E. (2020). Reducing the Hausdorff distance
+           in medical image segmentation with convolutional neural networks.
+           IEEE TMI 39(2). arXiv:1904.10030 (2019).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seglab.losses import hausdorff_dt_loss
+    >>> g = np.array([[0, 1, 1, 0]])
+    >>> hausdorff_dt_loss(g[:, None].astype(float), g, from_logits=False)
+    0.0
+    """
+    batch = _Batch(scores, target, from_logits, return_grad, hard=True)
+    alpha = check_real(alpha, "alpha", low=0.0, low_open=True)
+    sel = _selected_channels(batch, include_background)
+    sampling = _check_sampling(sampling, batch.scores.ndim - 2)
+    p, g = batch.probs[:, sel], batch.target[:, sel]
+    d_g = _per_mask_maps(g, lambda m: _distance_field(m, sampling))
+    d_s = _per_mask_maps(p, lambda m: _distance_field(m, sampling))
+    weight = d_g**alpha + d_s**alpha
+    scale = 1.0 / p.size
+    diff = p - g
+    value = scale * float(np.sum(diff**2 * weight))
+    if not batch.return_grad:
+        return value
+    grad_p = np.zeros(batch.shape)
+    grad_p[:, sel] = 2.0 * scale * diff * weight
+    return batch.result(value, grad_p)
+
+
+def unet_weight_map(target, *, w0=10.0, sigma=5.0, class_weights=None, sampling=None,
+                    connectivity=1):
+    r"""Border weight map of the U-Net (Ronneberger et al. 2015) for :func:`cross_entropy`.
+
+    Parameters
+    ----------
+    target : array_like of int or bool, shape (N, *spatial)
+        Label maps; the objects are the connected components of the non-zero
+        labels of each image.
+    w0 : float, default 10.0
+        Border weight :math:`w_0 \ge 0`.
+    sigma : float, default 5.0
+        Border width :math:`\sigma > 0`, in the units of ``sampling`` (pixels).
+    class_weights : None, 'balanced' or array_like of float, optional
+        :math:`w_c`: None gives 1; ``'balanced'`` gives
+        :math:`n / (k\, n_c)` over the batch (``n`` pixels, ``k`` classes
+        present, :math:`n_c` pixels of class :math:`c`, as scikit-learn's
+        ``compute_class_weight``); an array gives the weight of each label.
+    sampling : float or sequence of float, optional
+        Pixel spacing per spatial axis.
+    connectivity : int, default 1
+        Neighbourhood of the components, as
+        :func:`scipy.ndimage.generate_binary_structure`.
+
+    Returns
+    -------
+    weights : ndarray of float64, shape (N, *spatial)
+        :math:`w(x) = w_c(x) + w_0 \exp\big(-(d_1(x) + d_2(x))^2 / (2\sigma^2)\big)`.
+
+    Raises
+    ------
+    TypeError
+        If ``target`` is not an integer or boolean array.
+    ValueError
+        If ``target`` has fewer than 2 dimensions or is empty, holds negative
+        labels or labels beyond ``class_weights``, or an option is out of range.
+
+    Notes
+    -----
+    :math:`d_1` and :math:`d_2` are the distances to the nearest and the
+    second-nearest object (:func:`scipy.ndimage.label` components), each from
+    one :func:`scipy.ndimage.distance_transform_edt`. As in the paper's
+    formula the border term is evaluated at every pixel (inside an object
+    :math:`d_1 = 0`); with fewer than two objects in an image the border term
+    is 0 there (:math:`d_2 = \infty`).
+
+    References
+    ----------
+    .. [1] Ronneberger, O., Fischer, P. and Brox, T. (2015). U-Net:
+           Convolutional networks for biomedical image segmentation. MICCAI.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seglab.losses import unet_weight_map
+    >>> t = np.array([[1, 1, 0, 1, 1]])                 # two objects, one pixel apart
+    >>> np.round(unet_weight_map(t, w0=10, sigma=1), 3)
+    array([[1.111, 2.353, 2.353, 2.353, 1.111]])
+    """
+    t = as_label_array(target, "target", min_ndim=2)
+    if t.min() < 0:
+        raise ValueError(f"target must hold non-negative labels, got {t.min()}")
+    w0 = _check_nonneg(w0, "w0")
+    sigma = check_real(sigma, "sigma", low=0.0, low_open=True, high=np.inf, high_open=True)
+    sampling = _check_sampling(sampling, t.ndim - 1)
+    if isinstance(connectivity, bool) or not isinstance(connectivity, numbers.Integral) or not (
+            1 <= connectivity <= t.ndim - 1):
+        raise ValueError(f"connectivity must be an int in [1, {t.ndim - 1}], got {connectivity!r}")
+    if class_weights is None:
+        wc = np.ones(t.shape)
+    elif isinstance(class_weights, str):
+        check_choice(class_weights, "class_weights", ("balanced",))
+        counts = np.bincount(t.ravel())
+        present = counts > 0
+        per_class = np.zeros(counts.size)
+        per_class[present] = t.size / (present.sum() * counts[present])
+        wc = per_class[t]
+    else:
+        per_class = as_float_array(class_weights, "class_weights")
+        if per_class.ndim != 1 or t.max() >= per_class.size:
+            raise ValueError(f"class_weights must have one weight per label (at least "
+                             f"{t.max() + 1}), got shape {per_class.shape}")
+        if per_class.min() < 0:
+            raise ValueError("class_weights must be non-negative")
+        wc = per_class[t]
+    structure = ndimage.generate_binary_structure(t.ndim - 1, connectivity)
+    border = np.zeros(t.shape)
+    for n in range(t.shape[0]):
+        components, count = ndimage.label(t[n] > 0, structure=structure)
+        d1 = np.full(components.shape, np.inf)
+        d2 = np.full(components.shape, np.inf)
+        for k in range(1, count + 1):
+            d = ndimage.distance_transform_edt(components != k, sampling=sampling)
+            d2 = np.minimum(d2, np.maximum(d1, d))
+            d1 = np.minimum(d1, d)
+        border[n] = w0 * np.exp(-((d1 + d2) ** 2) / (2.0 * sigma**2))
+    return wc + border
