@@ -281,9 +281,39 @@ class _Model:
             )
         return x
 
+    def forward(self, x):
+        """Logits and a backward function.
+
+        Parameters
+        ----------
+        x : array_like, shape (N, in_channels, *spatial)
+            Inputs, finite reals (2-D images for :class:`TinyCNN`).
+
+        Returns
+        -------
+        logits : ndarray of float64, shape (N, num_classes, *spatial)
+        backward : callable
+            ``backward(grad_logits)`` takes :math:`\\partial L / \\partial s` (the shape
+            of ``logits``) and returns a dict of :math:`\\partial L / \\partial \\theta`
+            with the names and shapes of :attr:`params` (new arrays).
+
+        Raises
+        ------
+        ValueError, TypeError
+            ``x`` of the wrong shape, number of channels or dtype, empty or not finite;
+            ``grad_logits`` (in ``backward``) of another shape than the logits or not
+            finite.
+        """
+        logits, backward = self._forward(self._check_inputs(x))
+
+        def checked_backward(grad_logits):
+            return backward(_check_grad(grad_logits, logits.shape))
+
+        return logits, checked_backward
+
     def __call__(self, x):
         """Logits of shape ``(N, num_classes, *spatial)``; same as ``forward(x)[0]``."""
-        return self.forward(x)[0]
+        return self._forward(self._check_inputs(x))[0]
 
     def predict_proba(self, x):
         """Probabilities: sigmoid of the logit (one channel) or softmax over the K channels.
@@ -380,30 +410,14 @@ class PixelLogisticRegression(_Model):
             "bias": np.zeros(self.num_classes),
         }
 
-    def forward(self, x):
-        """Logits and a backward function.
-
-        Parameters
-        ----------
-        x : array_like, shape (N, in_channels, *spatial)
-            Inputs, finite reals.
-
-        Returns
-        -------
-        logits : ndarray of float64, shape (N, num_classes, *spatial)
-        backward : callable
-            ``backward(grad_logits)`` takes :math:`\\partial L / \\partial s` (the shape
-            of ``logits``) and returns a dict of :math:`\\partial L / \\partial \\theta`
-            with the names and shapes of :attr:`params`.
-        """
-        x = self._check_inputs(x)
+    def _forward(self, x):
         n, spatial = x.shape[0], x.shape[2:]
         flat = x.reshape(n, self.in_channels, -1)
         weight, bias = self.params["weight"], self.params["bias"]
         logits = (np.matmul(weight, flat) + bias[:, None]).reshape(n, self.num_classes, *spatial)
 
         def backward(grad_logits):
-            g = _check_grad(grad_logits, logits.shape).reshape(n, self.num_classes, -1)
+            g = grad_logits.reshape(n, self.num_classes, -1)
             grad_weight = np.matmul(g, flat.transpose(0, 2, 1)).sum(axis=0)
             return {"weight": grad_weight, "bias": g.sum(axis=(0, 2))}
 
@@ -581,23 +595,7 @@ class TinyCNN(_Model):
             "b2": np.zeros(self.num_classes),
         }
 
-    def forward(self, x):
-        """Logits and a backward function.
-
-        Parameters
-        ----------
-        x : array_like, shape (N, in_channels, H, W)
-            Inputs, finite reals.
-
-        Returns
-        -------
-        logits : ndarray of float64, shape (N, num_classes, H, W)
-        backward : callable
-            ``backward(grad_logits)`` takes :math:`\\partial L / \\partial s` (the shape
-            of ``logits``) and returns a dict of :math:`\\partial L / \\partial \\theta`
-            with the names and shapes of :attr:`params`.
-        """
-        x = self._check_inputs(x)
+    def _forward(self, x):
         p = self.params
         pre, flat1 = _conv_forward(x, p["w1"])
         pre += p["b1"][:, None, None]
@@ -607,7 +605,7 @@ class TinyCNN(_Model):
         logits = out + p["b2"][:, None, None]
 
         def backward(grad_logits):
-            g = _check_grad(grad_logits, logits.shape)
+            g = grad_logits
             grad_w2, grad_hidden = _conv_backward(g, flat2, p["w2"], need_input_grad=True)
             grad_pre = np.where(active, grad_hidden, 0.0)
             grad_w1, _ = _conv_backward(grad_pre, flat1, p["w1"], need_input_grad=False)
@@ -755,8 +753,7 @@ def train(model, inputs, targets, *, loss, steps=None, epochs=None, lr=1e-2, bat
     Parameters
     ----------
     model : PixelLogisticRegression or TinyCNN
-        Any object with a dict ``params`` of float64 arrays and a ``forward(x)`` that
-        returns ``(logits, backward)`` as those models do. Updated in place.
+        The model, updated in place.
     inputs : array_like, shape (N, C_in, *spatial)
         Training inputs (e.g. :meth:`FilterBank.transform` of the images).
     targets : array_like, shape (N, *spatial) or (N, C, *spatial)
@@ -794,7 +791,8 @@ def train(model, inputs, targets, *, loss, steps=None, epochs=None, lr=1e-2, bat
         match the inputs; a loss that returns a gradient of the wrong shape or a
         non-finite value.
     TypeError
-        ``loss`` not callable or not returning a pair; options of the wrong type.
+        ``model`` not a seglab model; ``loss`` not callable or not returning a pair;
+        options of the wrong type.
 
     Notes
     -----
@@ -832,8 +830,12 @@ def train(model, inputs, targets, *, loss, steps=None, epochs=None, lr=1e-2, bat
         raise TypeError(f"loss must be callable, got {type(loss).__name__}")
     if (steps is None) == (epochs is None):
         raise ValueError("give exactly one of steps and epochs")
-    inputs = model._check_inputs(inputs) if hasattr(model, "_check_inputs") else (
-        as_float_array(inputs, "inputs"))
+    if not isinstance(model, _Model):
+        raise TypeError(
+            f"model must be a seglab.models model (PixelLogisticRegression, TinyCNN), got "
+            f"{type(model).__name__}"
+        )
+    inputs = model._check_inputs(inputs)
     targets = _check_targets(targets, inputs)
     batch_size = min(_check_int(batch_size, "batch_size", low=1), inputs.shape[0])
     rng = np.random.default_rng(_check_int(seed, "seed", low=0))
@@ -859,7 +861,7 @@ def train(model, inputs, targets, *, loss, steps=None, epochs=None, lr=1e-2, bat
             if step == total:
                 break
             batch = order[start : start + batch_size]
-            logits, backward = model.forward(inputs[batch])
+            logits, backward = model._forward(inputs[batch])  # inputs checked above
             history[step], grad = _call_loss(loss, logits, targets[batch], loss_options, step)
             optimizer.step(model.params, backward(grad))
             step += 1
