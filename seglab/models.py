@@ -105,7 +105,7 @@ class FilterBank:
     ----------
     .. [1] T. Lindeberg, "Feature detection with automatic scale selection",
        International Journal of Computer Vision 30(2), 79-116, 1998.
-       :doi:`10.1023/A:1008045108935`
+       doi:10.1023/A:1008045108935
 
     Examples
     --------
@@ -431,6 +431,15 @@ def _check_grad(grad, shape):
     return grad
 
 
+def _matmul(a, b):
+    """``np.matmul(a, b)`` for a matrix ``a`` and a stack ``b``; an inner dimension of 1 (one
+    input channel, or one output channel in the adjoint) is an outer product, which
+    broadcasting computes about 8x faster than NumPy 2.4's matmul loop."""
+    if a.shape[-1] == 1:
+        return a * b
+    return np.matmul(a, b)
+
+
 def _pad_flat(x, pad):
     """Zero-pad the two spatial axes of (N, C, H, W) by ``pad``; flatten them: (N, C, P)."""
     n, c, h, w = x.shape
@@ -464,7 +473,7 @@ def _conv_forward(x, weight):
     for i in range(k):
         for j in range(k):
             start = i * row + j
-            out[:, :, :length] += np.matmul(weight[:, :, i, j], flat[:, :, start : start + length])
+            out[:, :, :length] += _matmul(weight[:, :, i, j], flat[:, :, start : start + length])
     return out.reshape(n, out_channels, h, row)[..., :w], flat
 
 
@@ -485,7 +494,7 @@ def _conv_backward(grad, flat, weight, *, need_input_grad):
             window = flat[:, :, start : start + length]
             grad_weight[:, :, i, j] = np.matmul(spread, window.transpose(0, 2, 1)).sum(axis=0)
             if need_input_grad:
-                grad_flat[:, :, start : start + length] += np.matmul(weight[:, :, i, j].T, spread)
+                grad_flat[:, :, start : start + length] += _matmul(weight[:, :, i, j].T, spread)
     if not need_input_grad:
         return grad_weight, None
     grid = grad_flat.reshape(n, in_channels, h + 2 * pad, row)
@@ -556,10 +565,10 @@ class TinyCNN(_Model):
     ----------
     .. [1] D. E. Rumelhart, G. E. Hinton and R. J. Williams, "Learning representations
        by back-propagating errors", Nature 323, 533-536, 1986.
-       :doi:`10.1038/323533a0`
+       doi:10.1038/323533a0
     .. [2] K. He, X. Zhang, S. Ren and J. Sun, "Delving deep into rectifiers: surpassing
        human-level performance on ImageNet classification", ICCV 2015, 1026-1034.
-       :doi:`10.1109/ICCV.2015.123`
+       doi:10.1109/ICCV.2015.123
 
     Examples
     --------
@@ -663,7 +672,7 @@ class Adam:
     References
     ----------
     .. [1] D. P. Kingma and J. Ba, "Adam: a method for stochastic optimization",
-       ICLR 2015. :arxiv:`1412.6980`
+       ICLR 2015. arXiv:1412.6980
 
     Examples
     --------
