@@ -612,12 +612,15 @@ class TinyCNN(_Model):
         hidden = np.where(active, pre, 0.0)
         out, flat2 = _conv_forward(hidden, p["w2"])
         logits = out + p["b2"][:, None, None]
+        # The gradient is taken at the weights of this forward pass, even if an optimiser
+        # updates the parameter arrays in place before backward is called.
+        w1, w2 = p["w1"].copy(), p["w2"].copy()
 
         def backward(grad_logits):
             g = grad_logits
-            grad_w2, grad_hidden = _conv_backward(g, flat2, p["w2"], need_input_grad=True)
+            grad_w2, grad_hidden = _conv_backward(g, flat2, w2, need_input_grad=True)
             grad_pre = np.where(active, grad_hidden, 0.0)
-            grad_w1, _ = _conv_backward(grad_pre, flat1, p["w1"], need_input_grad=False)
+            grad_w1, _ = _conv_backward(grad_pre, flat1, w1, need_input_grad=False)
             return {
                 "w1": grad_w1,
                 "b1": grad_pre.sum(axis=(0, 2, 3)),

@@ -522,3 +522,19 @@ def test_train_passes_loss_options_and_one_hot_targets():
           loss_options={"smooth": 0.5})
     assert seen == [((2, 1, 2, 2), {"smooth": 0.5}, True, True),
                     ((1, 1, 2, 2), {"smooth": 0.5}, True, True)]
+
+
+def test_backward_uses_the_weights_of_its_forward_pass():
+    """Adam updates parameter arrays in place; a backward function computed before an
+    update must still return the gradient at the forward pass's weights."""
+    rng = np.random.default_rng(14)
+    model = TinyCNN(1, 1, hidden=3, out_kernel_size=3)
+    x = rng.standard_normal((2, 1, 5, 5))
+    g = rng.standard_normal((2, 1, 5, 5))
+    _, backward = model.forward(x)
+    expected = backward(g)
+    _, backward = model.forward(x)
+    for value in model.params.values():
+        value += 1.0
+    for key, value in backward(g).items():
+        assert_array_equal(value, expected[key])
