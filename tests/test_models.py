@@ -538,3 +538,15 @@ def test_backward_uses_the_weights_of_its_forward_pass():
         value += 1.0
     for key, value in backward(g).items():
         assert_array_equal(value, expected[key])
+
+
+def test_models_is_a_submodule_of_seglab():
+    import seglab
+
+    assert "models" in seglab.__all__
+    assert seglab.models.train is train
+    assert set(seglab.models.__all__) == {
+        "Adam", "FilterBank", "PixelLogisticRegression", "TinyCNN", "train"}
+    for name in seglab.models.__all__:
+        doc = getattr(seglab.models, name).__doc__
+        assert "Examples" in doc, name
