@@ -177,7 +177,18 @@ class FilterBank:
         return np.stack(channels, axis=1)
 
     def fit(self, images):
-        """Store the per-feature mean and standard deviation over ``images``; return self."""
+        """Store the per-feature mean and standard deviation over ``images``.
+
+        Parameters
+        ----------
+        images : array_like, shape (N, *spatial)
+            Training images, finite reals.
+
+        Returns
+        -------
+        FilterBank
+            ``self``, with :attr:`mean_` and :attr:`std_` set.
+        """
         feats = self.features(images)
         axes = (0, *range(2, feats.ndim))
         self._ndim = feats.ndim - 2
@@ -187,7 +198,18 @@ class FilterBank:
         return self
 
     def transform(self, images):
-        """Standardised features, shape ``(N, num_features, *spatial)``.
+        """Standardised features, with the statistics of :meth:`fit`.
+
+        Parameters
+        ----------
+        images : array_like, shape (N, *spatial)
+            Images with as many spatial dimensions as at :meth:`fit`, finite reals.
+
+        Returns
+        -------
+        ndarray of float64, shape (N, num_features, *spatial)
+            :math:`(L_f - \\mu_f) / s_f` for each feature :math:`f` (see Notes of the
+            class); the input of :class:`PixelLogisticRegression` or :class:`TinyCNN`.
 
         Raises
         ------
