@@ -769,6 +769,8 @@ def _call_loss(loss, logits, target, options, step):
             f"{type(result).__name__}"
         )
     value, grad = result
+    if np.ndim(value) != 0:
+        raise TypeError(f"loss must return a scalar value, got shape {np.shape(value)}")
     value = float(value)
     grad = np.asarray(grad, dtype=np.float64)
     if grad.shape != logits.shape:

@@ -501,6 +501,8 @@ def test_train_validation():
         train(model, x, y, loss=ce, steps=1, optimizer="sgd")
     with pytest.raises(TypeError, match=r"loss must return a pair \(value, grad\)"):
         train(model, x, y, loss=lambda s, t, **kw: 1.0, steps=1)
+    with pytest.raises(TypeError, match=r"loss must return a scalar value, got shape \(2,\)"):
+        train(model, x, y, loss=lambda s, t, **kw: (np.ones(2), s), steps=1)
     with pytest.raises(ValueError, match="gradient of shape"):
         train(model, x, y, loss=lambda s, t, **kw: (1.0, s[:, 0]), steps=1)
     with pytest.raises(ValueError, match="non-finite value or gradient at step 0"):
