@@ -3,13 +3,16 @@
 The reference implementation behind the seglab book: overlap metrics from the
 confusion matrix (:mod:`seglab.metrics`), closed forms for class imbalance and
 Bayes-optimal decisions (:mod:`seglab.theory`), reproducible synthetic data
-(:mod:`seglab.data`), losses with closed-form gradients
-(:mod:`seglab.losses`) and sliders that work both live and in static HTML
-(:mod:`seglab.widgets`, which needs matplotlib and ipywidgets and is not
-imported here).
+(:mod:`seglab.data`), losses with closed-form gradients (:mod:`seglab.losses`),
+tiny trainable models in NumPy (:mod:`seglab.models`), and sliders that work
+both live and in static HTML (:mod:`seglab.widgets`, which needs matplotlib and
+ipywidgets and is not imported here).
+
+The functions of ``metrics``, ``theory``, ``data`` and ``losses`` are also
+available at the top level; ``models`` is reached as a submodule.
 """
 
-from . import data, losses, metrics, theory
+from . import data, losses, metrics, models, theory
 from .data import *  # noqa: F403
 from .losses import *  # noqa: F403
 from .metrics import *  # noqa: F403
@@ -17,5 +20,8 @@ from .theory import *  # noqa: F403
 
 __version__ = "0.1.0"
 
-__all__ = ["data", "metrics", "theory", *metrics.__all__, *theory.__all__, *data.__all__]
-__all__ += ["losses", *losses.__all__]
+__all__ = ["data", "losses", "metrics", "models", "theory"]
+__all__ += metrics.__all__
+__all__ += theory.__all__
+__all__ += data.__all__
+__all__ += losses.__all__

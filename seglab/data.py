@@ -10,7 +10,9 @@ than in expectation, and works for images of any number of dimensions.
   :math:`P(y = 1 \mid x)`;
 * :func:`sample_labels`: labels drawn from a posterior map;
 * :func:`noisy_prediction`: a prediction with exact true- and false-positive counts;
-* :func:`horse`: the scikit-image horse silhouette as a real-shaped mask.
+* :func:`horse`: the scikit-image horse silhouette as a real-shaped mask;
+* :func:`synthetic_images`: noisy, textured grey images of blobs with their label maps,
+  the training and test sets of chapter 2's models.
 
 Explained in the book, chapter 1 (``book/ch1``).
 """
@@ -29,6 +31,7 @@ __all__ = [
     "posterior_map",
     "sample_labels",
     "synthetic_batch",
+    "synthetic_images",
     "synthetic_mask",
 ]
 
@@ -458,3 +461,134 @@ def noisy_prediction(target, *, tpr, fpr, seed=0):
     pred[rng.choice(foreground, round(tpr * foreground.size), replace=False)] = True
     pred[rng.choice(background, round(fpr * background.size), replace=False)] = True
     return pred.reshape(t.shape)
+
+
+# ---------------------------------------------------------------- images to segment
+
+
+def synthetic_images(
+    num_images,
+    shape,
+    *,
+    foreground_fraction=0.1,
+    num_objects=3,
+    num_classes=2,
+    contrast=1.0,
+    blur=1.0,
+    noise=0.7,
+    texture=0.3,
+    texture_scale=8.0,
+    seed=0,
+):
+    r"""Grey images of blobs in noise and texture, with their label maps.
+
+    Parameters
+    ----------
+    num_images : int
+        Number of images, at least 1.
+    shape : tuple of int
+        Shape of each image (any number of dimensions; chapter 2 uses 64 x 64).
+    foreground_fraction : float or sequence of float, optional
+        Fraction of object pixels in (0, 1), one for all images or one per image; with
+        ``num_objects`` it sets the size of each object,
+        ``foreground_fraction * prod(shape) / num_objects`` pixels.
+    num_objects : int, optional
+        Blobs per image, at least 1.
+    num_classes : int, optional
+        :math:`K \ge 2`: background 0 and object classes :math:`1, \dots, K - 1`.
+    contrast : float, optional
+        Intensity step between the background and class :math:`K - 1`, :math:`\ge 0`.
+    blur : float, optional
+        Standard deviation (pixels) of the Gaussian blur of the object edges,
+        :math:`\ge 0`.
+    noise : float, optional
+        Standard deviation of the white Gaussian noise, :math:`\ge 0`.
+    texture : float, optional
+        Standard deviation of a smooth random background field (clutter, uneven
+        illumination), :math:`\ge 0`.
+    texture_scale : float, optional
+        Correlation length (pixels) of that field, :math:`> 0`.
+    seed : int, optional
+        Non-negative seed.
+
+    Returns
+    -------
+    images : ndarray of float64, shape (num_images, *shape)
+    labels : ndarray of int64, shape (num_images, *shape)
+        Label maps in :math:`\{0, \dots, K - 1\}`; image ``i`` has exactly the object
+        pixels of ``synthetic_batch(num_images, shape, foreground_fraction=...,
+        num_objects=..., seed=seed)[i]``.
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`synthetic_batch`; ``num_classes < 2``; a negative or non-finite
+        ``contrast``, ``blur``, ``noise`` or ``texture``; a non-positive
+        ``texture_scale``.
+
+    Notes
+    -----
+    The objects are the blobs of :func:`synthetic_batch`. With :math:`K > 2` classes,
+    the connected components of an image (numbered by :func:`scipy.ndimage.label`,
+    in raster order) take the classes :math:`1, 2, \dots, K - 1, 1, \dots` in turn.
+    With :math:`y` the label map, :math:`G_b` the Gaussian blur of standard deviation
+    ``blur``, :math:`t` a white Gaussian field blurred with standard deviation
+    ``texture_scale`` and standardised to mean 0 and standard deviation 1 over the
+    image, and :math:`z` white standard Gaussian noise, the image is
+
+    .. math::
+
+        I = \text{contrast}\cdot G_b * \frac{y}{K - 1}
+        + \text{texture}\cdot t + \text{noise}\cdot z .
+
+    A single pixel's intensity is then ambiguous when ``noise`` or ``texture`` is
+    comparable to the contrast, while the neighbourhood (a blurred image, its
+    derivatives) separates the classes: the task a filter bank or a convolution
+    learns. The masks use the stream of ``seed`` that :func:`synthetic_batch` uses;
+    the texture and noise use an independent one (``default_rng([seed, 1])``).
+
+    Explained in the book, chapter 2 (``book/ch2``).
+
+    Examples
+    --------
+    >>> from seglab.data import synthetic_images
+    >>> images, labels = synthetic_images(4, (64, 64), foreground_fraction=0.1, seed=1)
+    >>> images.shape, images.dtype, labels.dtype
+    ((4, 64, 64), dtype('float64'), dtype('int64'))
+    >>> labels.sum(axis=(1, 2)).tolist()  # round(0.1 * 4096) object pixels each
+    [410, 410, 410, 410]
+    >>> _, labels = synthetic_images(1, (64, 64), num_objects=4, num_classes=3)
+    >>> sorted(set(labels.ravel().tolist()))
+    [0, 1, 2]
+    """
+    num_images = _check_int(num_images, "num_images", low=1)
+    num_classes = _check_int(num_classes, "num_classes", low=2)
+    contrast = check_real(contrast, "contrast", low=0.0, high=np.inf, high_open=True)
+    blur = check_real(blur, "blur", low=0.0, high=np.inf, high_open=True)
+    noise = check_real(noise, "noise", low=0.0, high=np.inf, high_open=True)
+    texture = check_real(texture, "texture", low=0.0, high=np.inf, high_open=True)
+    texture_scale = check_real(
+        texture_scale, "texture_scale", low=0.0, high=np.inf, low_open=True, high_open=True
+    )
+    seed = _check_int(seed, "seed", low=0)
+    masks = synthetic_batch(
+        num_images, shape, foreground_fraction=foreground_fraction,
+        num_objects=num_objects, seed=seed,
+    )
+    spatial = tuple(range(1, masks.ndim))
+    if num_classes == 2:
+        labels = masks.astype(np.int64)
+    else:
+        labels = np.zeros(masks.shape, dtype=np.int64)
+        for i, mask in enumerate(masks):
+            components, _ = ndimage.label(mask)
+            labels[i][mask] = 1 + (components[mask] - 1) % (num_classes - 1)
+    rng = np.random.default_rng([seed, 1])
+    mean = ndimage.gaussian_filter(labels / (num_classes - 1.0), blur, axes=spatial)
+    field = ndimage.gaussian_filter(rng.standard_normal(masks.shape), texture_scale,
+                                    axes=spatial)
+    field -= field.mean(axis=spatial, keepdims=True)
+    spread = field.std(axis=spatial, keepdims=True)
+    field = np.divide(field, spread, out=np.zeros_like(field), where=spread > 0)
+    images = contrast * mean + texture * field + noise * rng.standard_normal(masks.shape)
+    return images, labels

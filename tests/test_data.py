@@ -359,8 +359,8 @@ def test_noisy_prediction_validation(target, kwargs, error, match):
 def test_public_api():
     assert set(data.__all__) == {
         "horse", "noisy_prediction", "posterior_map", "sample_labels", "synthetic_batch",
-        "synthetic_mask",
+        "synthetic_images", "synthetic_mask",
     }
     for name in data.__all__:
         doc = getattr(data, name).__doc__
-        assert "Examples" in doc and "book/ch1" in doc, name
+        assert "Examples" in doc and "book/ch" in doc, name
