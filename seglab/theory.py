@@ -11,7 +11,9 @@ posterior map :math:`\eta(x) = P(y = 1 \mid x)`, never of a trained model:
   Tversky family (:func:`tversky_threshold`);
 * expected confusion counts and metrics of a threshold rule on a posterior map
   (:func:`expected_confusion`, :func:`expected_metrics`, :func:`threshold_curve`)
-  and the exact best threshold (:func:`optimal_threshold`).
+  and the exact best threshold (:func:`optimal_threshold`);
+* the confidence that minimises the focal loss at a given posterior
+  (:func:`focal_minimiser`).
 
 Conventions
 -----------
@@ -36,6 +38,7 @@ from ._validation import (
     as_float_array,
     check_choice,
     check_probabilities,
+    check_real,
     check_zero_division,
 )
 
@@ -46,6 +49,7 @@ __all__ = [
     "dice_jaccard_gap",
     "expected_confusion",
     "expected_metrics",
+    "focal_minimiser",
     "jaccard_from_dice",
     "optimal_threshold",
     "rates_to_metrics",
@@ -925,3 +929,95 @@ def optimal_threshold(eta, *, metric="dice", alpha=0.5, beta=0.5, zero_division=
     ranked = np.where(np.isnan(values), -np.inf, values)
     best = ranked.size - 1 - int(np.argmax(ranked[::-1]))
     return float(thresholds[best]), float(values[best])
+
+
+# ------------------------------------------------------------------- focal loss
+
+
+def _focal_link(q, gamma):
+    r"""Posterior :math:`\psi_\gamma(q)` at which the focal loss is minimised by confidence q."""
+    def g(x):  # -d/dx of -(1 - x)^gamma log x, positive on (0, 1)
+        return (1.0 - x) ** (gamma - 1.0) * ((1.0 - x) / x - gamma * np.log(x))
+
+    g_q, g_flip = g(q), g(1.0 - q)
+    return g_flip / (g_q + g_flip)
+
+
+def focal_minimiser(eta, *, gamma, alpha=0.5):
+    r"""Confidence that minimises the expected (alpha-balanced) binary focal loss.
+
+    Parameters
+    ----------
+    eta : float or array_like
+        Posterior :math:`\eta = P(y = 1 \mid x)`, in [0, 1].
+    gamma : float
+        Focusing parameter :math:`\gamma \ge 0` (``gamma=0`` is cross-entropy).
+    alpha : float, optional
+        Weight :math:`\alpha \in (0, 1)` of the foreground term, :math:`1 - \alpha` on the
+        background term, as in Lin et al. [1]_. The default 0.5 is the unbalanced loss.
+
+    Returns
+    -------
+    float or ndarray
+        :math:`q^\star(\eta)`, the unique minimiser over :math:`q \in [0, 1]` of
+        :math:`-\alpha\eta(1 - q)^\gamma\log q - (1 - \alpha)(1 - \eta)q^\gamma\log(1 - q)`
+        (0 at :math:`\eta = 0`, 1 at :math:`\eta = 1`).
+
+    Raises
+    ------
+    TypeError
+        If ``gamma`` or ``alpha`` is not a real number.
+    ValueError
+        If ``eta`` leaves [0, 1] or is not finite, ``gamma < 0`` or ``alpha`` leaves (0, 1).
+
+    Notes
+    -----
+    With :math:`g(q) = (1 - q)^{\gamma - 1}((1 - q)/q - \gamma\log q)` (minus the derivative
+    of :math:`-(1 - q)^\gamma \log q`, positive and strictly decreasing on (0, 1)), the
+    minimiser solves :math:`\psi_\gamma(q) = \eta'` where
+    :math:`\psi_\gamma(q) = g(1 - q)/(g(q) + g(1 - q))` is a strictly increasing bijection
+    of (0, 1) [2]_ and :math:`\eta' = \alpha\eta/(\alpha\eta + (1 - \alpha)(1 - \eta))`.
+    It is found by bisection on :math:`q` (60 halvings, an error below :math:`10^{-15}`).
+    Hence :math:`q^\star > 1/2` iff :math:`\eta > 1 - \alpha`, for every :math:`\gamma`.
+
+    References
+    ----------
+    .. [1] T.-Y. Lin, P. Goyal, R. Girshick, K. He and P. Dollár, "Focal loss for dense
+       object detection", ICCV 2017, arXiv:1708.02002.
+    .. [2] N. Charoenphakdee, J. Vongkulbhisal, N. Chairatanakul and M. Sugiyama, "On focal
+       loss for class-posterior probability estimation: a theoretical perspective",
+       CVPR 2021, arXiv:2011.09172.
+
+    Explained in the book, chapter 2 (``book/ch2/proper.md``).
+
+    Examples
+    --------
+    >>> from seglab.theory import focal_minimiser
+    >>> focal_minimiser(0.9, gamma=0.0)  # cross-entropy is proper
+    0.9
+    >>> round(focal_minimiser(0.9, gamma=2.0), 4)  # focal loss is not
+    0.6942
+    >>> round(focal_minimiser(0.75, gamma=2.0, alpha=0.25), 12)  # decision: eta > 1 - alpha
+    0.5
+    """
+    eta = check_probabilities(eta, "eta")
+    gamma = check_real(gamma, "gamma", low=0.0)
+    if not np.isfinite(gamma):
+        raise ValueError(f"gamma must be finite, got {gamma!r}")
+    alpha = check_real(alpha, "alpha", low=0.0, high=1.0, low_open=True, high_open=True)
+    scalar = eta.ndim == 0
+    weighted = alpha * eta / (alpha * eta + (1.0 - alpha) * (1.0 - eta))
+    low = np.zeros_like(weighted)
+    high = np.ones_like(weighted)
+    inside = (weighted > 0.0) & (weighted < 1.0)
+    if gamma == 0.0:
+        q = weighted  # cross-entropy: psi is the identity
+    else:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            for _ in range(60):
+                mid = 0.5 * (low + high)
+                below = _focal_link(np.where(inside, mid, 0.5), gamma) < weighted
+                low = np.where(below, mid, low)
+                high = np.where(below, high, mid)
+        q = np.where(inside, 0.5 * (low + high), weighted)
+    return _finish(q, scalar)
