@@ -968,10 +968,18 @@ def gaussian_kernel_filter(values, features, *, method="exact"):
     blurs with :math:`[\tfrac12, 1, \tfrac12]` along each lattice direction
     and slices back. Its kernel approximates a Gaussian of unit width up to a
     constant gain; the output here is divided by that gain (the ratio of the
-    two kernels' masses), so that it estimates the exact sum. The estimate
-    is best where points are dense in feature space (its error is measured
-    in the tests and the benchmark: a few per cent relative to the
-    ``'exact'`` sum for image-like features, larger for isolated points).
+    two kernels' masses), so that it estimates the exact sum where points are
+    dense in feature space (uniform points in :math:`d \le 3`: within 2 %).
+    Image features fill only a 2-D sheet of the :math:`d`-dimensional space,
+    and the blur loses the mass it sends to unoccupied vertices, so there the
+    raw sums come out 15-25 % low. The ratio of two such sums is much more
+    accurate: measured on a 60 x 64 RGB image (scikit-image's astronaut) with
+    :math:`\theta_\alpha \in [5, 80]`, :math:`\theta_\beta \in [5, 30]`,
+    the symmetrically normalised filter :math:`D^{-1/2} K D^{-1/2} v` used by
+    :func:`dense_crf` has a relative :math:`\ell^2` error of 2-8 % (2.3 % for
+    pydensecrf's :math:`\theta_\alpha = 80, \theta_\beta = 13`), and the
+    CRF's labels agree with exact inference on more than 99 % of the pixels.
+    These bounds are asserted in the tests.
 
     References
     ----------
