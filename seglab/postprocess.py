@@ -891,7 +891,10 @@ class _Permutohedral:
                                      self._lookup(uniq, vertex_keys + step)))
 
     def _encode(self, keys):
-        return (keys - self._lo) @ self._radix
+        codes = np.zeros(keys.shape[0], dtype=np.int64)
+        for col, (low, radix) in enumerate(zip(self._lo, self._radix, strict=True)):
+            codes += (keys[:, col] - low) * radix
+        return codes
 
     def _lookup(self, uniq, keys):
         codes = self._encode(keys)
@@ -1030,9 +1033,10 @@ class CRFResult:
         the foreground).
     labels : ndarray of int64, shape (H, W)
         ``q.argmax(axis=0)``.
-    free_energy : ndarray of float64, shape (n_iter + 1,)
+    free_energy : ndarray of float64, shape (n_iter + 1,) or (0,)
         The mean-field free energy :math:`F(Q)` of the start and after each
-        iteration; :math:`\\mathrm{KL}(Q \\| P) = F(Q) + \\log Z`.
+        iteration; :math:`\\mathrm{KL}(Q \\| P) = F(Q) + \\log Z`. Empty
+        when ``track_energy=False``.
     """
 
     q: np.ndarray
@@ -1041,9 +1045,11 @@ class CRFResult:
 
 
 def _softmax(logits):
-    z = logits - logits.max(axis=-1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(axis=-1, keepdims=True)
+    """Softmax over the last axis, in place (callers pass a fresh array)."""
+    logits -= logits.max(axis=-1, keepdims=True)
+    np.exp(logits, out=logits)
+    logits /= logits.sum(axis=-1, keepdims=True)
+    return logits
 
 
 def _neg_entropy(q):
@@ -1081,8 +1087,6 @@ class _DenseKernels:
             if method == "exact":
                 mat = _exact_kernel(feats)
                 apply = mat.__matmul__
-            elif kind == "spatial":
-                apply = self._separable(sigma_xy)
             else:
                 lattice = _Permutohedral(feats)
                 gain = lattice.gain
@@ -1092,37 +1096,30 @@ class _DenseKernels:
             scale = np.ones(h * w)
             if normalize == "symmetric":
                 scale = apply(np.ones((h * w, 1)))[:, 0] ** -0.5
-            self.terms.append((weight, apply, scale))
+            self.terms.append((weight, apply, scale[:, None]))
+        # The self-pairs k_ii = 1 (scaled), removed from every filtered sum.
+        self.self_weight = sum(weight * scale**2 for weight, _, scale in self.terms)
         if method == "exact":
             self.matrix = np.zeros((h * w, h * w))
             for weight, apply, scale in self.terms:
-                self.matrix += weight * (scale[:, None] * apply.__self__ * scale[None, :])
+                self.matrix += weight * (scale * apply.__self__ * scale.T)
             np.fill_diagonal(self.matrix, 0.0)
-
-    def _separable(self, sigma):
-        radius = int(4.0 * sigma + 0.5)
-        mass = np.sum(np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2))
-        h, w = self.shape
-
-        def apply(v):
-            img = v.reshape(h, w, -1)
-            out = ndi.gaussian_filter(img, sigma=(sigma, sigma, 0), mode="constant",
-                                      truncate=4.0) * mass**2
-            return out.reshape(h * w, -1)
-        return apply
 
     def __call__(self, q):
         if self.method == "exact":
             return self.matrix @ q
-        out = np.zeros_like(q)
+        out = -self.self_weight * q
         for weight, apply, scale in self.terms:
-            out += weight * (scale[:, None] * apply(scale[:, None] * q) - scale[:, None] ** 2 * q)
+            term = apply(scale * q)
+            term *= weight * scale
+            out += term
         return out
 
 
 def dense_crf(prob, image, *, spatial_sigma=3.0, spatial_weight=3.0, bilateral_sigma_xy=80.0,
               bilateral_sigma_rgb=13.0, bilateral_weight=10.0, compat=None, n_iter=5,
-              update="parallel", method="auto", normalize="symmetric", eps=1e-8):
+              update="parallel", method="auto", normalize="symmetric", eps=1e-8,
+              track_energy=True):
     r"""Mean-field inference in a fully connected CRF (Krähenbühl and Koltun 2011).
 
     The Gibbs energy of a labelling :math:`x` is
@@ -1172,10 +1169,12 @@ def dense_crf(prob, image, *, spatial_sigma=3.0, spatial_weight=3.0, bilateral_s
         time in raster order (needs ``method='exact'``).
     method : {'auto', 'exact', 'fast'}, default 'auto'
         ``'exact'``: dense :math:`N \times N` kernels (at most
-        ``MAX_EXACT_PIXELS`` pixels). ``'fast'``: the Gaussian kernel by
-        separable filtering (truncated at 4 sigma) and the bilateral kernel by
-        the permutohedral lattice (:func:`gaussian_kernel_filter`).
-        ``'auto'``: exact when it fits.
+        ``MAX_EXACT_PIXELS`` pixels). ``'fast'``: both kernels by the
+        permutohedral lattice (:func:`gaussian_kernel_filter`), as in
+        Krähenbühl and Koltun's code; on the pixel grid (2-D features, dense)
+        the Gaussian kernel's error is about 0.6 % (relative
+        :math:`\ell^2`, :math:`\theta_\gamma = 3`), the bilateral kernel's
+        is stated there. ``'auto'``: exact when it fits.
     normalize : {'symmetric', 'none'}, default 'symmetric'
         ``'symmetric'`` replaces each kernel by :math:`k_{ij}/\sqrt{d_i d_j}`,
         :math:`d_i = \sum_j k_{ij}`, as pydensecrf does; it stays symmetric,
@@ -1183,6 +1182,9 @@ def dense_crf(prob, image, *, spatial_sigma=3.0, spatial_weight=3.0, bilateral_s
         of the paper (the lattice's estimate of those is much less accurate).
     eps : float, default 1e-8
         Floor of the probabilities in the unaries.
+    track_energy : bool, default True
+        Compute the free energy after every iteration (costs about one
+        filtering per iteration); if False, ``free_energy`` is empty.
 
     Returns
     -------
@@ -1246,6 +1248,8 @@ def dense_crf(prob, image, *, spatial_sigma=3.0, spatial_weight=3.0, bilateral_s
     check_choice(update, "update", ("parallel", "sequential"))
     check_choice(method, "method", ("auto", "exact", "fast"))
     check_choice(normalize, "normalize", ("symmetric", "none"))
+    if not isinstance(track_energy, bool | np.bool_):
+        raise TypeError(f"track_energy must be True or False, got {track_energy!r}")
     eps = check_real(eps, "eps", low=0.0, high=1.0, low_open=True, high_open=True)
     n = h * w
     if method == "auto":
@@ -1258,27 +1262,31 @@ def dense_crf(prob, image, *, spatial_sigma=3.0, spatial_weight=3.0, bilateral_s
 
     kernels = _DenseKernels((h, w), img, spatial=spatial, bilateral=bilateral,
                             normalize=normalize, method=method)
-    unary = -np.log(np.maximum(probs.reshape(k, n).T, eps))
+    # (N, K), C-contiguous: every per-pixel softmax and filter then runs on contiguous rows.
+    unary = -np.log(np.maximum(np.ascontiguousarray(probs.reshape(k, n).T), eps))
     q = _softmax(-unary)
     pair = kernels(q)
 
     def free_energy(q, pair):
         return float(np.sum(q * unary) + 0.5 * np.sum(q * (pair @ mu)) + _neg_entropy(q))
 
-    energies = [free_energy(q, pair)]
-    for _ in range(n_iter):
+    energies = [free_energy(q, pair)] if track_energy else []
+    for it in range(n_iter):
         if update == "parallel":
             q = _softmax(-unary - pair @ mu)
-            pair = kernels(q)
+            if track_energy or it < n_iter - 1:
+                pair = kernels(q)
         else:
             col = kernels.matrix
             for i in range(n):
                 new = _softmax(-unary[i] - pair[i] @ mu)
                 pair += col[:, i, None] * (new - q[i])[None, :]
                 q[i] = new
-        energies.append(free_energy(q, pair))
-    q = q.T.reshape(k, h, w)
-    return CRFResult(q=q, labels=q.argmax(axis=0), free_energy=np.array(energies))
+        if track_energy:
+            energies.append(free_energy(q, pair))
+    labels = q.argmax(axis=1).reshape(h, w)
+    q = np.ascontiguousarray(q.T).reshape(k, h, w)
+    return CRFResult(q=q, labels=labels, free_energy=np.array(energies))
 
 
 # --------------------------------------------------------------------------

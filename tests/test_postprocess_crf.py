@@ -83,8 +83,10 @@ def test_permutohedral_normalised_error_on_an_image(sigma_xy, sigma_rgb, bound):
 
 
 def test_fast_crf_agrees_with_exact():
-    """Fast (separable Gaussian + lattice) and exact kernels: labels agree on > 99 % of pixels
-    (measured 99.4 %); with the spatial kernel alone (no lattice) Q agrees to 1e-3."""
+    """Fast (permutohedral lattice for both kernels) against exact kernels on a 60 x 64 image:
+    labels agree on > 99 % of the pixels (measured 99.2 %). With the Gaussian kernel alone (2-D
+    features, dense on the pixel grid): Q within 1.5 % relative l2 (measured 0.8 %), labels on
+    > 99.5 % (measured 99.8 %), free energies within 1 % (measured 0.4 %)."""
     image = _astronaut()
     rng = np.random.default_rng(1)
     prob = np.clip(0.2 + 0.6 * (image[..., 0] > 128) + rng.normal(0, 0.1, image.shape[:2]),
@@ -94,8 +96,20 @@ def test_fast_crf_agrees_with_exact():
     assert np.mean(exact.labels == fast.labels) > 0.99
     exact = pp.dense_crf(prob, image, method="exact", bilateral_weight=0.0)
     fast = pp.dense_crf(prob, image, method="fast", bilateral_weight=0.0)
-    assert_allclose(fast.q, exact.q, atol=1e-3)
-    assert_allclose(fast.free_energy, exact.free_energy, rtol=1e-4)
+    assert _rel(fast.q, exact.q) < 0.015
+    assert np.mean(exact.labels == fast.labels) > 0.995
+    assert_allclose(fast.free_energy, exact.free_energy, rtol=0.01)
+
+
+def test_permutohedral_pixel_grid():
+    """The Gaussian kernel on the pixel grid (features position / 3), 60 x 64: raw sums within
+    2 % relative l2 (measured 1.2 %, mostly at the image border; 0.5 % on 480 x 640)."""
+    yy, xx = np.indices((60, 64))
+    feats = np.stack([yy.ravel(), xx.ravel()], axis=1) / 3.0
+    vals = np.random.default_rng(4).random((feats.shape[0], 2))
+    exact = pp.gaussian_kernel_filter(vals, feats)
+    approx = pp.gaussian_kernel_filter(vals, feats, method="permutohedral")
+    assert _rel(approx, exact) < 0.02
 
 
 # --------------------------------------------------------------------------

@@ -132,6 +132,7 @@ def test_bad_potts_energy():
     ({"normalize": "row"}, ValueError, "normalize must be one of"),
     ({"eps": 0.0}, ValueError, "eps must lie in"),
     ({"update": "sequential", "method": "fast"}, ValueError, "needs method='exact'"),
+    ({"track_energy": 1}, TypeError, "track_energy must be True or False"),
 ])
 def test_bad_crf_options(kw, exc, match):
     with pytest.raises(exc, match=match):
