@@ -1217,7 +1217,8 @@ def dense_crf(prob, image, *, spatial_sigma=3.0, spatial_weight=3.0, bilateral_s
     never increase :math:`F`: coordinate descent. **Parallel** updates carry
     no such guarantee and can oscillate (two strongly coupled pixels that
     start in disagreement swap labels at every step); Krähenbühl and Koltun
-    (2013) give conditions (concave kernels) under which they converge. With
+    (2013) give a parallel variant that provably converges when the kernels
+    are positive definite and the compatibility negative semidefinite. With
     ``method='fast'`` the reported :math:`F` uses the approximate kernel.
 
     References
