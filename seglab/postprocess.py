@@ -22,10 +22,10 @@ Grid conventions, shared by all functions:
   foreground. Probabilities are clipped to :math:`[\varepsilon,
   1 - \varepsilon]` first (``eps``), the declared treatment of 0 and 1.
 
-The modules's contents: the linear baseline :func:`sobolev_smooth`; ROF
+Contents: the linear baseline :func:`sobolev_smooth`; ROF
 denoising :func:`tv_smooth`; the convex relaxation of the binary Potts
-model :func:`convex_relaxation` (Chan, Esedoglu and Nikolova); its exact
-discrete solution by minimum cut :func:`graph_cut` and the local baseline
+model :func:`convex_relaxation` (Chan, Esedoglu and Nikolova); the exact
+binary Potts minimiser by minimum cut :func:`graph_cut` and the local baseline
 :func:`icm` with their common energy :func:`potts_energy`; the fully
 connected CRF :func:`dense_crf` (Krähenbühl and Koltun) with its Gaussian
 filter :func:`gaussian_kernel_filter` (exact, or by the permutohedral
@@ -363,8 +363,9 @@ def tv_smooth(prob, *, lam, eps=2e-4, max_num_iter=200, certify=True, certify_to
     large flat regions (raise ``max_num_iter`` and lower ``eps`` then).
 
     For K classes the channels are smoothed independently; they stay in
-    :math:`[0, 1]` (ROF is a contraction onto the range of :math:`f`) but
-    need not sum to one; take the argmax for a decision.
+    :math:`[0, 1]` (clipping :math:`u` to :math:`[\min f, \max f]` lowers
+    both terms of :math:`E`, so the minimiser lies there) but need not sum to
+    one; take the argmax for a decision.
 
     References
     ----------
