@@ -13,10 +13,13 @@ Targets (from the issue):
 
 All candidates of a table run on the same arrays in one process, interleaved round-robin
 (so a burst of load on a shared machine hits them alike); each time is the median of the
-repeats (``time.perf_counter``). The load average is printed: the absolute CRF target assumes
-an otherwise idle 2-core machine, the ratio to pydensecrf2 does not. Exit status 1 if the
-CRF target is missed. pydensecrf2 is optional (``benchmarks/requirements.txt``); without it
-only seglab is timed.
+repeats (``time.perf_counter`` for wall time, ``time.process_time`` for the CPU time of all
+threads). The load average is printed. The CRF target is checked on CPU time: on an idle
+machine the wall time is at most about the CPU time (seglab's dense CRF is mostly
+single-threaded), while on a shared one the wall time also counts waiting for other processes;
+both are printed, and the ratio to pydensecrf2 (same run) does not depend on the choice. Exit
+status 1 if the CRF target is missed. pydensecrf2 is optional
+(``benchmarks/requirements.txt``); without it only seglab is timed.
 
 Usage: ``python benchmarks/bench_postprocess.py [--repeats 3] [--relax-size 512]``
 """
@@ -111,8 +114,9 @@ def bench_crf(repeats):
         print(f"  label agreement seglab vs pydensecrf2: "
               f"{np.mean(ours.labels == theirs.argmax(axis=0)):.4f}; pydensecrf2 changes "
               f"{np.mean(theirs.argmax(axis=0) != prob.argmax(axis=0)):.3f} of the input labels")
-    ok = times["seglab dense_crf (fast)"] <= CRF_TARGET_SECONDS
-    print(f"  target wall <= {CRF_TARGET_SECONDS:g} s: {'PASS' if ok else 'FAIL'}\n")
+    ok = cpu["seglab dense_crf (fast)"] <= CRF_TARGET_SECONDS
+    print(f"  target <= {CRF_TARGET_SECONDS:g} s (CPU time, see the module docstring): "
+          f"{'PASS' if ok else 'FAIL'}\n")
     return ok
 
 
