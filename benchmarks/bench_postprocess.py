@@ -6,8 +6,8 @@ Targets (from the issue):
   most 3 s on 2 cores, compared in the same run with pydensecrf2 (Krähenbühl's C++ code) with
   the parameters of its README: Gaussian sxy = 3, compat = 3; bilateral sxy = 80, srgb = 13,
   compat = 10. seglab uses the same kernels, symmetric normalisation (pydensecrf's default)
-  and Potts compatibility; it differs in removing the self-pairs j = i and in computing in
-  float64 (pydensecrf: float32). The label agreement of the two is printed.
+  and Potts compatibility, leaves out the self-pairs j = i, and computes in float64
+  (pydensecrf: float32). The label agreement of the two is printed.
 * ``convex_relaxation`` on 512 x 512 to a relative primal-dual gap of 1e-4: its time, next to
   the exact binary solution by PyMaxflow's minimum cut (4-connected) and scikit-image's ROF.
 
