@@ -360,8 +360,10 @@ def surface_elements(mask, *, spacing=None):
     surface) through the midpoints of the cell's edges, measured with the
     spacing. These are the contour lengths and surfel areas of DeepMind's
     surface-distance 0.1 (``compute_surface_distances``, its lookup tables)
-    [1]_. The total is a consistent estimate of the perimeter (area) of a smooth
-    object, unlike a count of border pixels.
+    [1]_. The total is the length (area) of a polygon (polyhedron) through the
+    edge midpoints; for a digital disk or ball it exceeds the perimeter
+    :math:`2\pi r` (area :math:`4\pi r^2`) by 6-10 %, while the number of border
+    pixels falls short by 10-25 %.
 
     References
     ----------
@@ -1033,7 +1035,9 @@ def boundary_iou(pred, target, *, tolerance, spacing=None, metric="euclidean",
     ------
     TypeError, ValueError
         As :func:`surface_dice`, and if ``metric='chessboard'`` meets a
-        non-unit ``spacing``.
+        non-unit ``spacing``, or ``tolerance`` is smaller than the smallest
+        spacing (every pixel of a mask is at least that far from the
+        background, so every band would be empty).
 
     Notes
     -----
@@ -1071,6 +1075,11 @@ def boundary_iou(pred, target, *, tolerance, spacing=None, metric="euclidean",
         pred, target, spacing, "pixels", both_empty, one_empty)
     if metric == "chessboard" and any(s != 1.0 for s in spacing):
         raise ValueError(f"metric='chessboard' needs unit spacing, got spacing={spacing}")
+    if tolerance < min(spacing):
+        raise ValueError(
+            f"tolerance={tolerance} is smaller than the smallest pixel spacing "
+            f"{min(spacing)}: every band would be empty"
+        )
     empty = _empty_result(pred, target, spacing, both_empty, one_empty, 0.0, "boundary_iou")
     if empty is not None:
         return empty
