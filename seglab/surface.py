@@ -34,10 +34,14 @@ docstrings name the library and version each setting reproduces.
 ``both_empty``, ``one_empty`` — the declared results for empty masks.
     A float (``nan`` and ``inf`` allowed), ``'worst'`` (the largest value the
     image allows: its diagonal for distances, 0 for scores) or ``'raise'``.
-    Defaults are the values of the definitions under the usual conventions
-    :math:`\sup\emptyset = 0` and :math:`\inf\emptyset = +\infty`: distances are 0
-    when both masks are empty and :math:`+\infty` when one is; scores are 0 when
-    one mask is empty and NaN (0/0) when both are.
+    Defaults: distances are 0 when both masks are empty (the boundaries
+    coincide; for the Hausdorff distance this is its value under the convention
+    :math:`\sup\emptyset = 0`) and :math:`+\infty` when one is (the distance to
+    an empty set, :math:`\inf\emptyset = +\infty`), which keeps the Hausdorff
+    distance an extended metric; scores are 0 when one mask is empty (the value
+    of their formulas) and NaN when both are (0/0, as ``zero_division`` in
+    :mod:`seglab.metrics`). The directed distances use the same declared values
+    whichever mask is empty.
 
 Distances are exact Euclidean distances between boundary points, computed by
 :func:`scipy.ndimage.distance_transform_edt` on the bounding box of the two
@@ -100,9 +104,12 @@ class SurfaceDistances(NamedTuple):
 
 
 def _check_mask(x, name):
+    is_bool = np.asarray(x).dtype == bool
     arr = as_label_array(x, name)
     if arr.ndim not in (2, 3):
         raise ValueError(f"{name} must be a 2-D or 3-D mask, got shape {arr.shape}")
+    if is_bool:
+        return arr.view(bool)  # a read-only use of the caller's memory: no copy
     low, high = arr.min(), arr.max()
     if low < 0 or high > 1:
         raise ValueError(
