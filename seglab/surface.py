@@ -18,8 +18,9 @@ docstrings name the library and version each setting reproduces.
     (``compute_surface_distances``) and MONAI 1.6's ``use_subvoxels=True``.
 ``combine`` — how the two directions make one number.
     For :func:`hausdorff`: ``'max'`` (default) takes the larger of the two
-    directed percentiles (MONAI 1.6, surface-distance 0.1, the definition
-    recommended by Metrics Reloaded); ``'pooled'`` takes one percentile of both
+    directed percentiles (MONAI 1.6, surface-distance 0.1, and the
+    ``measured_hausdorff_distance_perc`` of Metrics Reloaded, whose boundary
+    extraction was not compared here); ``'pooled'`` takes one percentile of both
     directions' distances pooled (MedPy 0.5.2 ``hd95``). For :func:`assd`:
     ``'pooled'`` (default) averages the pooled distances (MONAI 1.6
     ``compute_average_surface_distance(symmetric=True)``, MedPy 0.5.2 ``assd``);
@@ -626,7 +627,10 @@ def hausdorff(pred, target, *, percentile=None, spacing=None, boundary="pixels",
     Settings that reproduce the peers (values equal to 1e-6 relative, tested):
 
     * MONAI 1.6 ``compute_hausdorff_distance(percentile=q)``: the defaults, with
-      ``both_empty=nan``. MONAI returns ``inf`` for the Hausdorff distance but
+      ``both_empty=nan``. MONAI's distances are float32 and ``torch.quantile``
+      ranks in float32, so its percentiles differ from these float64 values by
+      up to about 1e-5 relative (its own distances taken to float64 agree to
+      1e-6). MONAI returns ``inf`` for the Hausdorff distance but
       NaN for a percentile when one mask is empty (``torch.quantile`` of a
       vector of ``inf``), a misbehaviour not reproduced: use ``one_empty=nan``
       to match its percentiles there.
@@ -847,7 +851,8 @@ def average_surface_distance(pred, target, *, spacing=None, boundary="pixels",
     (``both_empty=nan``), MedPy 0.5.2 ``asd(pred, target)``, and with
     ``boundary='surfels'`` the second value of surface-distance 0.1
     ``compute_average_surface_distance`` (``distances_pred_to_gt``), which is
-    NaN (0/0) when ``pred`` is empty and ``inf`` when only ``target`` is.
+    NaN (0/0) when ``pred`` is empty and ``inf`` when only ``target`` is (under
+    NumPy 2 it raises ``AttributeError``, ``np.Inf``, on an empty mask).
 
     Explained in the book, chapter 1 (``book/ch1/boundary.md``).
 
@@ -917,7 +922,8 @@ def surface_dice(pred, target, *, tolerance, spacing=None, boundary="pixels",
         \quad\text{[1]}.
 
     MONAI 1.6 and surface-distance 0.1 give NaN when both masks are empty
-    (0/0, the default here) and 0 when one is.
+    (0/0, the default here) and 0 when one is; under NumPy 2, surface-distance
+    0.1 raises ``AttributeError`` (``np.Inf``) when a mask is empty.
 
     References
     ----------
