@@ -535,15 +535,16 @@ def _percentile(distances, weights, q, method, weighted):
 _EMPTY_DOC = """\
 both_empty, one_empty : float or {{'worst', 'raise'}}, default {both} and {one}
         The declared result when both masks are empty, and when exactly one
-        is. ``'worst'`` is {worst}; ``'raise'`` raises ``ValueError``."""
+        is: a number (``nan`` and ``inf`` allowed), ``'worst'``, or ``'raise'``
+        (raise ``ValueError``). ``'worst'`` is {worst}."""
 
 
 def _common_doc(both, one, worst):
     return _EMPTY_DOC.format(both=both, one=one, worst=worst)
 
 
-_DIAGONAL = ("the diagonal of the image, "
-             "``sqrt(sum((shape[i] * spacing[i]) ** 2))``, an upper bound of\n"
+_DIAGONAL = ("the diagonal of the image,\n"
+             "        ``sqrt(sum((shape[i] * spacing[i]) ** 2))``, an upper bound of\n"
              "        every boundary distance")
 
 
@@ -1118,5 +1119,5 @@ def _fill(func, both, one, worst):
 for _func in (hausdorff, directed_hausdorff, assd, average_surface_distance):
     _fill(_func, "0.0", "inf", _DIAGONAL)
 for _func in (surface_dice, boundary_f1, boundary_iou):
-    _fill(_func, "nan", "0.0", "0.0")
+    _fill(_func, "nan", "0.0", "the score 0.0")
 del _func
