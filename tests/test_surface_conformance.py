@@ -233,3 +233,53 @@ def test_monai_test_suite_empty(empty_pred):
     assert surface.hausdorff(pred, target) == np.inf
     assert surface.directed_hausdorff(pred, target) == np.inf
     assert np.isnan(surface.hausdorff(none, none, both_empty=np.nan))
+
+
+def test_monai_test_suite_surface_dice_all_distances():
+    """Transcribed from MONAI's ``tests/metrics/test_surface_dice.py``,
+    ``test_tolerance_all_distances`` (Euclidean part): pred ``[1:4, 1]`` and target
+    ``[5:8, 6]`` in a 10 x 10 image, ``SurfaceDiceMetric(class_thresholds=[t0, t1],
+    include_background=True)`` on the one-hot pair, so class 0 is the background (whose
+    border includes the image edge) and class 1 the foreground."""
+    pred = np.zeros((10, 10), dtype=bool)
+    target = np.zeros((10, 10), dtype=bool)
+    pred[1:4, 1] = True
+    target[5:8, 6] = True
+    expected = [  # (tolerance background, tolerance foreground, NSD background, NSD foreground)
+        (0, 0, 1 - (8 + 4) / (36 * 2 + 8 + 4), 0.0),
+        (2.8, 5.5, 1 - 3 / (36 * 2 + 8 + 4), 1 - (2 + 2) / (3 + 3)),
+        (3, 6, 1 - 1 / (36 * 2 + 8 + 4), 1 - 2 / (3 + 3)),
+    ]
+    for t0, t1, background, foreground in expected:
+        assert_allclose(surface.surface_dice(~pred, ~target, tolerance=t0), background,
+                        rtol=RTOL)
+        assert_allclose(surface.surface_dice(pred, target, tolerance=t1), foreground,
+                        rtol=RTOL, atol=0 if foreground else 1e-15)
+
+
+def test_monai_test_suite_surface_dice_shifted_half_planes():
+    """Transcribed from MONAI's ``tests/metrics/test_surface_dice.py``,
+    ``test_tolerance_euclidean_distance_with_spacing``: in a 480 x 640 image, pred has
+    columns 50: and target columns 60: (a 10-pixel shift), spacing (0.85, 1.2). At
+    tolerance 0 the foreground NSD is ``1 - (478 + 480 + 9 * 2) / (480 * 4 + 588 * 2 +
+    578 * 2)`` and the background's ``1 - (478 + 480 + 9 * 2) / (480 * 4 + 48 * 2 + 58 * 2)``;
+    the NSD grows with the tolerance and reaches 1 at 12 = 10 * 1.2; a second image with no
+    foreground gives NaN for the foreground and 1 for the background."""
+    spacing = (0.85, 1.2)
+    pred = np.zeros((480, 640), dtype=bool)
+    target = np.zeros((480, 640), dtype=bool)
+    pred[:, 50:] = True
+    target[:, 60:] = True
+    fg = 1 - (478 + 480 + 9 * 2) / (480 * 4 + 588 * 2 + 578 * 2)
+    bg = 1 - (478 + 480 + 9 * 2) / (480 * 4 + 48 * 2 + 58 * 2)
+    assert_allclose(surface.surface_dice(pred, target, tolerance=0, spacing=spacing), fg,
+                    rtol=RTOL)
+    assert_allclose(surface.surface_dice(~pred, ~target, tolerance=0, spacing=spacing), bg,
+                    rtol=RTOL)
+    values = [surface.surface_dice(pred, target, tolerance=t, spacing=spacing)
+              for t in (0, 1, 9, 10, 11, 12, 13)]
+    assert all(a < b for a, b in zip(values[:4], values[1:5], strict=True))
+    assert values[4] < 1.0 and values[5] == values[6] == 1.0
+    empty = np.zeros_like(pred)
+    assert np.isnan(surface.surface_dice(empty, empty, tolerance=0))
+    assert surface.surface_dice(~empty, ~empty, tolerance=0) == 1.0
