@@ -266,10 +266,11 @@ def test_relaxation_gap_trace():
 def test_relaxation_isotropic_levels_nearly_optimal():
     """With the isotropic TV the coarea formula fails on the grid; the relaxed minimum is a lower
     bound and the thresholded mask's energy (isotropic TV of the mask) is within a few per cent
-    (measured 2 % here)."""
+    (measured 2.4 % here)."""
     prob = _noisy_posterior((40, 40), 7)
     lam = 1.0
-    res = pp.convex_relaxation(prob, lam=lam, tol=1e-8, max_iter=100000)
+    res = pp.convex_relaxation(prob, lam=lam, tol=1e-6, max_iter=100000)
+    assert res.converged
     c = pp._cost(prob, 1e-6)
     mask = res.mask.astype(float)
     binary = lam * pp._tv(mask) + np.sum(c * mask)

@@ -6,6 +6,7 @@ checked here against KL computed by enumerating every labelling of tiny grids.
 """
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -48,8 +49,9 @@ def test_exact_filter_equals_double_loop():
 
 @pytest.mark.parametrize("d", [1, 2, 3])
 def test_permutohedral_dense_points(d):
-    """Points dense in feature space (2000 uniform points in a cube of side 6 std): the
-    gain-calibrated lattice estimates the raw Gaussian sums within 3 % (relative l2)."""
+    """Points dense in feature space (2000 uniform points, 33, 2.8 and 4.6 per unit volume for
+    d = 1, 2, 3): the gain-calibrated lattice estimates the raw Gaussian sums within 3 %
+    relative l2 (measured 0.5 %, 2.0 %, 2.6 %)."""
     rng = np.random.default_rng(d)
     side = (2000 / 10.0 ** d) ** (1 / d) * 6 if d > 1 else 60.0
     feats = rng.random((2000, d)) * side
@@ -217,3 +219,21 @@ def test_binary_input_is_two_classes():
     zero = pp.dense_crf(prob, image, n_iter=0)
     assert_allclose(zero.q[1], np.clip(prob, 1e-8, 1) / (np.clip(prob, 1e-8, 1)
                                                          + np.clip(1 - prob, 1e-8, 1)))
+
+
+@pytest.mark.parametrize(("method", "max_mean_diff"), [("exact", 0.005), ("fast", 0.01)])
+def test_conformance_with_pydensecrf(method, max_mean_diff):
+    """Against pydensecrf2 1.1 (Krähenbühl's C++ dense CRF; values transcribed by
+    benchmarks/make_crf_reference.py into tests/data/pydensecrf_reference.npz): 60 x 64 RGB,
+    K = 3, Gaussian sxy = 3 compat = 3, bilateral sxy = 20 srgb = 13 compat = 10, 5 iterations.
+    pydensecrf changes 24.7 % of the input labels; seglab's labels agree with its on > 99 % of
+    the pixels (measured 99.7 % exact, 99.5 % fast) and the mean |Q difference| is below 0.005
+    exact, 0.01 fast (measured 0.0024, 0.0042). pydensecrf filters in float32 on its lattice;
+    seglab computes in float64 and leaves out the self-pairs j = i."""
+    ref = np.load(Path(__file__).parent / "data" / "pydensecrf_reference.npz")
+    res = pp.dense_crf(ref["prob"], ref["image"].astype(np.float64), spatial_sigma=3.0,
+                       spatial_weight=3.0, bilateral_sigma_xy=20.0, bilateral_sigma_rgb=13.0,
+                       bilateral_weight=10.0, n_iter=5, method=method)
+    assert np.mean(ref["q"].argmax(axis=0) != ref["prob"].argmax(axis=0)) > 0.2
+    assert np.mean(res.labels == ref["q"].argmax(axis=0)) > 0.99
+    assert np.abs(res.q - ref["q"]).mean() < max_mean_diff
