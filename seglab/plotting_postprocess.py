@@ -23,7 +23,8 @@ from ._validation import check_real
 from .plotting import _ERROR_CMAP, OKABE_ITO, _error_legend, _error_map, _readonly
 from .widgets import DPI
 
-__all__ = ["horse_case", "step_profile_figure", "tv_figure", "crf_figure"]
+__all__ = ["horse_case", "step_profile_figure", "tv_figure", "crf_figure", "edge_case",
+           "bilateral_figure"]
 
 
 @functools.lru_cache(maxsize=8)
@@ -276,4 +277,120 @@ def crf_figure(spatial_sigma, spatial_weight, n_iter, *, bilateral_weight=0.0,
     axes[2].set_ylabel("free energy F(Q)")
     axes[2].set_xlim(-0.3, max(energy.size - 1, 1) + 0.3)
     axes[2].grid(alpha=0.3)
+    return fig
+
+
+@functools.lru_cache(maxsize=4)
+def edge_case(shape=(20, 40), *, object_edge=16, colour_edge=22, noise=0.8, seed=0):
+    r"""A test case whose object edge is not its colour edge.
+
+    Parameters
+    ----------
+    shape : tuple of two int, optional
+        (rows, columns), at least (4, 8).
+    object_edge, colour_edge : int, optional
+        The object is the columns ``>= object_edge``; the image is 60 left of
+        ``colour_edge`` and 200 from it on (grey levels). Both strictly inside the image.
+    noise : float, optional
+        Standard deviation of the white noise added to the logit (:math:`\ge 0`).
+    seed : int, optional
+        Seed of that noise.
+
+    Returns
+    -------
+    target : ndarray of bool
+        The object (read-only).
+    eta : ndarray of float64
+        Posterior :math:`\sigma(1.2\,\mathrm{clip}((x - e + 1/2)/3, -1, 1) + \text{noise})`,
+        blurred around the object edge :math:`e` (read-only).
+    image : ndarray of float64
+        The two-level grey image (read-only).
+
+    Raises
+    ------
+    ValueError
+        For a too small shape, edges outside the image or negative noise.
+
+    Examples
+    --------
+    >>> from seglab.plotting_postprocess import edge_case
+    >>> target, eta, image = edge_case()
+    >>> int(target[0].argmax()), int((image[0] > 100).argmax())
+    (16, 22)
+    """
+    rows, cols = (int(v) for v in shape)
+    if rows < 4 or cols < 8:
+        raise ValueError(f"shape {shape} is smaller than (4, 8)")
+    for name, edge in (("object_edge", object_edge), ("colour_edge", colour_edge)):
+        if not 0 < edge < cols:
+            raise ValueError(f"{name} = {edge} is not strictly inside the {cols} columns")
+    noise = check_real(noise, "noise", low=0.0, high=np.inf, high_open=True)
+    x = np.broadcast_to(np.arange(cols, dtype=np.float64), (rows, cols))
+    target = x >= object_edge
+    image = np.where(x >= colour_edge, 200.0, 60.0)
+    logit = 1.2 * np.clip((x - object_edge + 0.5) / 3.0, -1.0, 1.0)
+    logit = logit + noise * np.random.default_rng(seed).standard_normal((rows, cols))
+    eta = 1.0 / (1.0 + np.exp(-logit))
+    return _readonly(np.array(target), eta, image)
+
+
+def bilateral_figure(bilateral_weight, bilateral_sigma_rgb):
+    r"""Where the dense CRF puts a boundary when the colour edge is not the object edge.
+
+    Runs :func:`seglab.postprocess.dense_crf` (spatial :math:`\theta_\gamma = 2`,
+    :math:`w^{(2)} = 3`; bilateral :math:`\theta_\alpha = 10`; 10 parallel iterations,
+    exact kernels) on :func:`edge_case` and shows the error map of its labels and the
+    fraction of foreground per column, with the object edge and the colour edge marked.
+
+    Parameters
+    ----------
+    bilateral_weight : float
+        :math:`w^{(1)} \ge 0` of the bilateral kernel (0: spatial kernel only).
+    bilateral_sigma_rgb : float
+        :math:`\theta_\beta > 0`, its colour width (grey levels; the edge has contrast 140).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Raises
+    ------
+    ValueError
+        For a negative weight or a non-positive colour width.
+
+    Examples
+    --------
+    >>> from seglab.plotting_postprocess import bilateral_figure
+    >>> fig = bilateral_figure(10.0, 13.0)
+    >>> fig.axes[1].get_xlabel()
+    'column (pixel)'
+    """
+    bilateral_weight = check_real(bilateral_weight, "bilateral_weight", low=0.0, high=np.inf,
+                                  high_open=True)
+    bilateral_sigma_rgb = check_real(bilateral_sigma_rgb, "bilateral_sigma_rgb", low=0.0,
+                                     high=np.inf, low_open=True, high_open=True)
+    target, eta, image = edge_case()
+    labels = postprocess.dense_crf(
+        eta, image, spatial_sigma=2.0, spatial_weight=3.0, bilateral_sigma_xy=10.0,
+        bilateral_sigma_rgb=bilateral_sigma_rgb, bilateral_weight=bilateral_weight, n_iter=10,
+        method="exact", track_energy=False,
+    ).labels.astype(bool)
+    fig = Figure(figsize=(9.0, 2.9), dpi=DPI)
+    axes = fig.subplots(1, 2, width_ratios=[1.2, 1])
+    fig.subplots_adjust(bottom=0.3, wspace=0.3)
+    _error_panel(axes[0], labels, target, f"CRF labels: IoU {_iou(labels, target):.2f}")
+    axes[0].set_ylabel("row (pixel)", fontsize=8)
+    _error_legend(axes[0])
+    cols = np.arange(target.shape[1])
+    axes[1].step(cols, (eta > 0.5).mean(axis=0), where="mid", color="0.5", label="η > 1/2")
+    axes[1].step(cols, labels.mean(axis=0), where="mid", color=OKABE_ITO["blue"], lw=2,
+                 label="CRF")
+    axes[1].axvline(int(target[0].argmax()) - 0.5, color=OKABE_ITO["bluish green"], ls="--",
+                    label="object edge")
+    axes[1].axvline(int((image[0] > 100).argmax()) - 0.5, color=OKABE_ITO["vermillion"],
+                    ls=":", label="colour edge")
+    axes[1].set_xlabel("column (pixel)")
+    axes[1].set_ylabel("foreground fraction")
+    axes[1].set_ylim(-0.05, 1.05)
+    axes[1].legend(fontsize=7, frameon=False, loc="upper left")
     return fig

@@ -30,6 +30,7 @@ def test_horse_case_rejects_tiny_shapes():
     (pp.step_profile_figure, (2.0,)),
     (pp.tv_figure, (0.5,)),
     (pp.crf_figure, (2.0, 3.0, 2)),
+    (pp.bilateral_figure, (10.0, 13.0)),
 ])
 def test_figures_are_new_labelled_figures(func, args):
     fig = func(*args)
@@ -63,7 +64,27 @@ def test_crf_figure_energy_trace_matches_dense_crf():
     (pp.crf_figure, (2.0, -1.0, 2), "spatial_weight"),
     (pp.crf_figure, (2.0, 3.0, 0), "n_iter"),
     (pp.crf_figure, (2.0, 3.0, 1.5), "n_iter"),
+    (pp.bilateral_figure, (-1.0, 13.0), "bilateral_weight"),
+    (pp.bilateral_figure, (1.0, 0.0), "bilateral_sigma_rgb"),
 ])
 def test_figures_validate_their_parameters(func, args, match):
     with pytest.raises(ValueError, match=match):
         func(*args)
+
+
+def test_edge_case_edges_and_validation():
+    target, eta, image = pp.edge_case()
+    assert target[:, 16:].all() and not target[:, :16].any()
+    assert (image[:, 22:] == 200).all() and (image[:, :22] == 60).all()
+    with pytest.raises(ValueError, match="colour_edge"):
+        pp.edge_case(colour_edge=40)
+    with pytest.raises(ValueError, match="smaller than"):
+        pp.edge_case((2, 40))
+
+
+def test_bilateral_figure_shows_the_snap():
+    """With a strong bilateral kernel the CRF boundary moves to the colour edge (column 22)."""
+    fig = pp.bilateral_figure(10.0, 13.0)
+    crf_line = fig.axes[1].get_lines()[1]
+    fraction = np.asarray(crf_line.get_ydata())
+    assert fraction[:22].max() < 0.1 and fraction[22:].min() > 0.9
