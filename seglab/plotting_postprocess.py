@@ -17,14 +17,15 @@ import functools
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from . import data, metrics, postprocess
 from ._validation import check_real
-from .plotting import _ERROR_CMAP, OKABE_ITO, _error_legend, _error_map, _readonly
+from .plotting import _ERROR_CLASSES, _ERROR_CMAP, OKABE_ITO, _error_map, _readonly
 from .widgets import DPI
 
-__all__ = ["horse_case", "step_profile_figure", "tv_figure", "crf_figure", "edge_case",
-           "bilateral_figure"]
+__all__ = ["horse_case", "step_signal", "step_profile_figure", "tv_figure", "crf_figure",
+           "edge_case", "bilateral_figure"]
 
 
 @functools.lru_cache(maxsize=8)
@@ -83,6 +84,14 @@ def _iou(pred, target):
     return float(metrics.iou(pred.astype(np.int64), target.astype(np.int64)))
 
 
+def _error_legend(fig):
+    """One legend of the error categories, centred under all axes."""
+    handles = [Patch(facecolor=colour, edgecolor="0.5", label=label)
+               for _, label, colour in _ERROR_CLASSES]
+    fig.legend(handles=handles, loc="lower center", ncols=4, fontsize=8, frameon=False,
+               handlelength=1.0, columnspacing=1.0)
+
+
 def _error_panel(ax, pred, target, title):
     ax.imshow(_error_map(pred, target), cmap=_ERROR_CMAP, vmin=-0.5, vmax=3.5,
               interpolation="nearest")
@@ -91,8 +100,38 @@ def _error_panel(ax, pred, target, title):
     ax.tick_params(labelsize=7)
 
 
-@functools.lru_cache(maxsize=1)
-def _step_signal(n=128, seed=0):
+@functools.lru_cache(maxsize=4)
+def step_signal(n=128, seed=0):
+    r"""The noisy step of :func:`step_profile_figure`.
+
+    Parameters
+    ----------
+    n : int, optional
+        Number of samples (at least 4); the step is at ``n // 2``.
+    seed : int, optional
+        Seed of the Gaussian noise (standard deviation 0.12).
+
+    Returns
+    -------
+    x, clean, noisy : ndarray of float64, shape (n,)
+        Pixel index, the step from 0.1 to 0.9, and the noisy step clipped to [0, 1]
+        (all read-only).
+
+    Raises
+    ------
+    ValueError
+        If ``n < 4``.
+
+    Examples
+    --------
+    >>> from seglab.plotting_postprocess import step_signal
+    >>> x, clean, noisy = step_signal()
+    >>> x.shape, float(clean[0]), float(clean[-1])
+    ((128,), 0.1, 0.9)
+    """
+    if int(n) != n or n < 4:
+        raise ValueError(f"n must be an integer >= 4, got {n!r}")
+    n = int(n)
     rng = np.random.default_rng(seed)
     x = np.arange(n, dtype=np.float64)
     clean = (x >= n // 2).astype(np.float64) * 0.8 + 0.1
@@ -129,9 +168,10 @@ def step_profile_figure(lam):
     ['pixel']
     """
     lam = check_real(lam, "lam", low=0.0, high=np.inf, low_open=True, high_open=True)
-    x, clean, noisy = _step_signal()
+    x, clean, noisy = step_signal()
     h1 = postprocess.sobolev_smooth(noisy[None, :], lam=lam)[0]
-    tv = postprocess.tv_smooth(noisy[None, :], lam=lam, eps=1e-6, max_num_iter=2000,
+    # scikit-image's relative-change rule stops early on long flat runs: ask for 1e-10
+    tv = postprocess.tv_smooth(noisy[None, :], lam=lam, eps=1e-10, max_num_iter=20000,
                                certify=False).u[0]
     fig = Figure(figsize=(7.0, 2.8), dpi=DPI)
     ax = fig.add_subplot()
@@ -144,13 +184,14 @@ def step_profile_figure(lam):
     ax.set_ylim(-0.05, 1.05)
     ax.set_title(f"λ = {lam:g}", fontsize=10)
     ax.legend(loc="upper left", fontsize=8, frameon=False)
+    fig.subplots_adjust(left=0.09, right=0.98, bottom=0.17, top=0.9)
     return fig
 
 
 @functools.lru_cache(maxsize=64)
 def _tv_results(lam, shape):
     target, eta, _ = horse_case(shape)
-    rof = postprocess.tv_smooth(eta, lam=lam, certify=False, eps=1e-5, max_num_iter=500).u
+    rof = postprocess.tv_smooth(eta, lam=lam, certify=False, eps=1e-10, max_num_iter=20000).u
     relax = postprocess.convex_relaxation(eta, lam=lam, tol=1e-4, max_iter=3000)
     return _readonly(rof, relax.u, relax.mask)
 
@@ -200,7 +241,8 @@ def tv_figure(lam, *, shape=(30, 36)):
     axes[0].set_ylabel("row (pixel)", fontsize=8)
     _error_panel(axes[2], eta > 0.5, target, f"η > 1/2: IoU {_iou(eta > 0.5, target):.2f}")
     _error_panel(axes[3], mask, target, f"relaxation: IoU {_iou(mask, target):.2f}")
-    _error_legend(axes[3])
+    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.27, top=0.9, wspace=0.25)
+    _error_legend(fig)
     return fig
 
 
@@ -271,7 +313,8 @@ def crf_figure(spatial_sigma, spatial_weight, n_iter, *, bilateral_weight=0.0,
     _error_panel(axes[0], eta > 0.5, target, f"η > 1/2: IoU {_iou(eta > 0.5, target):.2f}")
     axes[0].set_ylabel("row (pixel)", fontsize=8)
     _error_panel(axes[1], labels, target, f"CRF: IoU {_iou(labels, target):.2f}")
-    _error_legend(axes[1])
+    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.27, top=0.9, wspace=0.35)
+    _error_legend(fig)
     axes[2].plot(np.arange(energy.size), energy, "o-", color=OKABE_ITO["blue"], ms=4)
     axes[2].set_xlabel("iteration")
     axes[2].set_ylabel("free energy F(Q)")
@@ -377,10 +420,10 @@ def bilateral_figure(bilateral_weight, bilateral_sigma_rgb):
     ).labels.astype(bool)
     fig = Figure(figsize=(9.0, 2.9), dpi=DPI)
     axes = fig.subplots(1, 2, width_ratios=[1.2, 1])
-    fig.subplots_adjust(bottom=0.3, wspace=0.3)
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.27, top=0.9, wspace=0.25)
     _error_panel(axes[0], labels, target, f"CRF labels: IoU {_iou(labels, target):.2f}")
     axes[0].set_ylabel("row (pixel)", fontsize=8)
-    _error_legend(axes[0])
+    _error_legend(fig)
     cols = np.arange(target.shape[1])
     axes[1].step(cols, (eta > 0.5).mean(axis=0), where="mid", color="0.5", label="η > 1/2")
     axes[1].step(cols, labels.mean(axis=0), where="mid", color=OKABE_ITO["blue"], lw=2,

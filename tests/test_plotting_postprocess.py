@@ -88,3 +88,12 @@ def test_bilateral_figure_shows_the_snap():
     crf_line = fig.axes[1].get_lines()[1]
     fraction = np.asarray(crf_line.get_ydata())
     assert fraction[:22].max() < 0.1 and fraction[22:].min() > 0.9
+
+
+def test_step_signal_is_a_clipped_noisy_step():
+    x, clean, noisy = pp.step_signal(64, seed=1)
+    assert x.shape == clean.shape == noisy.shape == (64,)
+    assert set(np.unique(clean)) == {0.1, 0.9} and clean[32] == 0.9 and clean[31] == 0.1
+    assert 0.0 <= noisy.min() and noisy.max() <= 1.0
+    with pytest.raises(ValueError, match="n must be"):
+        pp.step_signal(2)
