@@ -33,8 +33,9 @@ docstrings name the library and version each setting reproduces.
     the surface elements' areas when ``weighted`` is true (surface-distance 0.1
     ``compute_robust_hausdorff``).
 ``both_empty``, ``one_empty`` — the declared results for empty masks.
-    A float (``nan`` and ``inf`` allowed), ``'worst'`` (the largest value the
-    image allows: its diagonal for distances, 0 for scores) or ``'raise'``.
+    A float (``nan`` and ``inf`` allowed), ``'worst'`` (the worst value the
+    image allows: its diagonal, an upper bound of every distance in it, for
+    distances; 0 for scores) or ``'raise'``.
     Defaults: distances are 0 when both masks are empty (the boundaries
     coincide; for the Hausdorff distance this is its value under the convention
     :math:`\sup\emptyset = 0`) and :math:`+\infty` when one is (the distance to
