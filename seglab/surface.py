@@ -33,8 +33,9 @@ docstrings name the library and version each setting reproduces.
     the surface elements' areas when ``weighted`` is true (surface-distance 0.1
     ``compute_robust_hausdorff``).
 ``both_empty``, ``one_empty`` — the declared results for empty masks.
-    A float (``nan`` and ``inf`` allowed), ``'worst'`` (the largest value the
-    image allows: its diagonal for distances, 0 for scores) or ``'raise'``.
+    A float (``nan`` and ``inf`` allowed), ``'worst'`` (the worst value the
+    image allows: its diagonal, an upper bound of every distance in it, for
+    distances; 0 for scores) or ``'raise'``.
     Defaults: distances are 0 when both masks are empty (the boundaries
     coincide; for the Hausdorff distance this is its value under the convention
     :math:`\sup\emptyset = 0`) and :math:`+\infty` when one is (the distance to
@@ -378,9 +379,10 @@ def surface_elements(mask, *, spacing=None):
     spacing. These are the contour lengths and surfel areas of DeepMind's
     surface-distance 0.1 (``compute_surface_distances``, its lookup tables)
     [1]_. The total is the length (area) of a polygon (polyhedron) through the
-    edge midpoints; for a digital disk or ball it exceeds the perimeter
-    :math:`2\pi r` (area :math:`4\pi r^2`) by 6-10 %, while the number of border
-    pixels falls short by 10-25 %.
+    edge midpoints; for a digital disk or ball of radius 10 to 30 pixels it
+    exceeds the perimeter :math:`2\pi r` (area :math:`4\pi r^2`) by 6-10 %, while
+    the number of border pixels falls short by about 11 % (disk, about
+    :math:`4\sqrt2\, r` pixels) and 18-23 % (ball); smaller objects deviate more.
 
     References
     ----------
@@ -637,13 +639,14 @@ def hausdorff(pred, target, *, percentile=None, spacing=None, boundary="pixels",
     Settings that reproduce the peers (values equal to 1e-6 relative, tested):
 
     * MONAI 1.6 ``compute_hausdorff_distance(percentile=q)``: the defaults, with
-      ``both_empty=nan``. MONAI's distances are float32 and ``torch.quantile``
-      ranks in float32, so its percentiles differ from these float64 values by
-      up to about 1e-5 relative (its own distances taken to float64 agree to
-      1e-6). MONAI returns ``inf`` for the Hausdorff distance but
-      NaN for a percentile when one mask is empty (``torch.quantile`` of a
-      vector of ``inf``), a misbehaviour not reproduced: use ``one_empty=nan``
-      to match its percentiles there.
+      ``both_empty=nan``, for ``q > 0`` (MONAI reads ``percentile=0`` as None,
+      the maximum; here it is the 0-th percentile). MONAI's distances are
+      float32 and ``torch.quantile`` ranks in float32, so its percentiles
+      differ from these float64 values by up to about 1e-5 relative (its own
+      distances taken to float64 agree to 1e-6). MONAI returns ``inf`` for the
+      Hausdorff distance but NaN for a percentile when one mask is empty
+      (``torch.quantile`` of a vector of ``inf``), a misbehaviour not
+      reproduced: use ``one_empty=nan`` to match its percentiles there.
     * MedPy 0.5.2 ``hd`` and ``hd95``: ``combine='pooled'`` (for ``hd95``,
       ``percentile=95``). MedPy raises ``RuntimeError`` when a mask is empty:
       ``one_empty='raise', both_empty='raise'`` (``ValueError`` here).
@@ -653,9 +656,11 @@ def hausdorff(pred, target, *, percentile=None, spacing=None, boundary="pixels",
       both are (``both_empty=inf``); under NumPy 2 it raises ``AttributeError``
       (``np.Inf``) instead.
 
-    The Hausdorff distance is a metric on nonempty compact sets; a single
-    outlier pixel at distance :math:`r` makes it at least :math:`r`. HD95 is not
-    a metric (book, chapter 1).
+    The Hausdorff distance is a metric on nonempty compact sets (an extended
+    metric with the default empty-mask results); a border pixel of one mask at
+    distance :math:`r` from the other mask's boundary makes it at least
+    :math:`r`. HD95 is not a metric under any ``combine`` and ``method`` (book,
+    chapter 1).
 
     References
     ----------
@@ -862,7 +867,8 @@ def average_surface_distance(pred, target, *, spacing=None, boundary="pixels",
     ``boundary='surfels'`` the second value of surface-distance 0.1
     ``compute_average_surface_distance`` (``distances_pred_to_gt``), which is
     NaN (0/0) when ``pred`` is empty and ``inf`` when only ``target`` is (under
-    NumPy 2 it raises ``AttributeError``, ``np.Inf``, on an empty mask).
+    NumPy 2 it raises ``AttributeError``, ``np.Inf``, when exactly one mask is
+    empty, and still gives NaN when both are).
 
     Explained in the book, chapter 1 (``book/ch1/boundary.md``).
 
@@ -933,7 +939,8 @@ def surface_dice(pred, target, *, tolerance, spacing=None, boundary="pixels",
 
     MONAI 1.6 and surface-distance 0.1 give NaN when both masks are empty
     (0/0, the default here) and 0 when one is; under NumPy 2, surface-distance
-    0.1 raises ``AttributeError`` (``np.Inf``) when a mask is empty.
+    0.1 raises ``AttributeError`` (``np.Inf``) when exactly one mask is empty
+    (two empty masks still give NaN).
 
     References
     ----------
