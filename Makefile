@@ -25,6 +25,8 @@ book: $(STAMP)
 ## vendor/ folder; _config.offline.yml overrides _config.yml. Reuses the execution cache.
 OFFLINE := _build/offline/_build/html
 book-offline: $(STAMP)
+	@command -v npm >/dev/null || { export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq >/dev/null && apt-get install -y -qq npm >/dev/null; }
 	$(PY) tools/offline.py
 	$(JB) build . -n -W --keep-going --config _build/offline/_config.yml --path-output _build/offline
 	@echo "The offline book is at: $(CURDIR)/$(OFFLINE)/index.html"
