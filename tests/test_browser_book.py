@@ -186,6 +186,12 @@ def test_page_in_browser(offline_page, serve, document, site_name):
         page.evaluate("() => window.scrollTo(0, 0)")
         page.screenshot(path=SCREENSHOTS / f"{slug(document)}.png", full_page=True)
 
+    # The Thebe launch button ("Live Code") is wired: its configuration script ran.
+    if page.locator(".btn-launch-thebe").count():
+        assert page.evaluate(
+            "() => typeof THEBE_JS_URL === 'string' && typeof initThebe === 'function'"), (
+            f"{document}: the Thebe button is there but sphinx-thebe is not configured")
+
     # JavaScript errors (after the sliders moved). On the published site MathJax and other CDN
     # scripts are aborted here; only the resulting "Failed to load resource" lines are expected.
     found = errors.errors
