@@ -7,7 +7,7 @@ STAMP   := $(VENV)/.installed
 JB      := $(VENV)/bin/jupyter-book
 HTML    := _build/html/index.html
 
-.PHONY: book test bench figures lint clean
+.PHONY: book book-offline demo chromium test bench figures lint clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,13 +20,42 @@ book: $(STAMP)
 	$(JB) build . -n -W --keep-going
 	@echo "The book is at: $(CURDIR)/$(HTML)"
 
-## Every test: the strict book build (zero warnings), then pytest (units, properties,
-## conformance, bad input, doctests, notebook execution, checks on the built HTML), then lint.
-test: $(STAMP)
-	rm -rf _build/html
+## The same book readable with no internet: MathJax, require.js and the ipywidgets HTML manager
+## vendored from the npm registry (pinned in tools/offline.py, cached in .cache/) into the site's
+## vendor/ folder; _config.offline.yml overrides _config.yml. Reuses the execution cache.
+OFFLINE := _build/offline/_build/html
+book-offline: $(STAMP)
+	@command -v npm >/dev/null || { export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq >/dev/null && apt-get install -y -qq npm >/dev/null; }
+	$(PY) tools/offline.py
+	$(JB) build . -n -W --keep-going --config _build/offline/_config.yml --path-output _build/offline
+	@echo "The offline book is at: $(CURDIR)/$(OFFLINE)/index.html"
+
+## The classroom dashboard (notebooks/dashboard.ipynb) served by Voila on this machine only.
+## Each browser tab gets its own kernel; kernels idle for 15 min are culled.
+DEMO_PORT ?= 8866
+VOILA_OPTS = --no-browser --Voila.ip=127.0.0.1 --port=$(DEMO_PORT) \
+	--MappingKernelManager.cull_idle_timeout=900 --MappingKernelManager.cull_interval=60 \
+	--VoilaConfiguration.extension_denylist='["jupyterlab-jupytext"]'
+demo: $(STAMP)
+	@echo "Classroom dashboard: http://127.0.0.1:$(DEMO_PORT)/ (Ctrl-C to stop)"
+	$(VENV)/bin/voila notebooks/dashboard.ipynb $(VOILA_OPTS)
+
+## Debian's Chromium for the browser tests (as root, when it is missing; quiet and idempotent).
+chromium:
+	@test -x /usr/bin/chromium || { \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq >/dev/null && apt-get install -y -qq chromium >/dev/null; }
+
+## Every test: the strict book builds (zero warnings; published and offline), then pytest (units,
+## properties, conformance, bad input, doctests, notebook execution, a fresh Binder-like venv,
+## the built HTML in headless Chromium, the Voila dashboard), then lint.
+test: $(STAMP) chromium
+	rm -rf _build/html $(OFFLINE)
 	$(JB) build . -n -W --keep-going
-	$(PY) -m pytest
-	$(VENV)/bin/ruff check seglab tests benchmarks
+	$(MAKE) --no-print-directory book-offline
+	SEGLAB_BROWSER_TESTS=required $(PY) -m pytest
+	$(VENV)/bin/ruff check seglab tests benchmarks tools
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -r benchmarks/requirements.txt
@@ -39,7 +68,7 @@ figures: $(STAMP)
 	imbalance_figure(0.01).savefig('book/images/imbalance.png')"
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check seglab tests benchmarks
+	$(VENV)/bin/ruff check seglab tests benchmarks tools
 
 clean:
 	rm -rf _build

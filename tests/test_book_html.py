@@ -14,6 +14,7 @@ from pathlib import Path
 
 import jupytext
 import pytest
+from browser_support import toc_documents
 from bs4 import BeautifulSoup
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,8 +40,10 @@ def slider_calls(path):
 
 
 SOURCES = sorted(BOOK.rglob("*.md")) + sorted((ROOT / "notebooks").glob("*.ipynb"))
+# Pages of the book only: notebooks/dashboard.ipynb is the live-only Voila dashboard (`make demo`).
+IN_BOOK = {ROOT / f"{d}{suffix}" for d in toc_documents() for suffix in (".md", ".ipynb")}
 PAGES = [(path, calls) for path in SOURCES
-         if "_build" not in path.parts and (calls := slider_calls(path))]
+         if "_build" not in path.parts and path in IN_BOOK and (calls := slider_calls(path))]
 
 
 def page_of(source):

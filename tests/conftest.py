@@ -1,0 +1,127 @@
+"""Shared fixtures of the browser tests: the book's pages, a local web server, headless Chromium.
+
+The browser tests read the book as a reader does: Debian's ``chromium`` (``/usr/bin/chromium``,
+installed by ``make test`` when missing) driven by the ``playwright`` package, which is told to
+use that executable (no browser download). Every request that does not go to this machine is
+aborted and recorded, so the tests also prove that a page needs no network.
+
+Outside ``make test`` the browser tests skip when Chromium or a built site is missing; ``make
+test`` sets ``SEGLAB_BROWSER_TESTS=required``, which turns those skips into failures.
+"""
+
+import functools
+import http.server
+import socketserver
+import sys
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from browser_support import (  # noqa: E402
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    LOCAL_HOSTS,
+    skip_or_fail,
+    toc_documents,
+)
+
+
+def pytest_generate_tests(metafunc):
+    # One test per page of the book, derived from _toc.yml when the tests are collected, so
+    # that chapters added to the table of contents are tested without editing the tests.
+    if "document" in metafunc.fixturenames:
+        documents = toc_documents()
+        metafunc.parametrize("document", documents, ids=documents)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
+        pass
+
+
+class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+@functools.cache
+def _serve(directory):
+    """Serve ``directory`` on 127.0.0.1 at a free port for the rest of the session."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = _Server(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+@pytest.fixture(scope="session")
+def serve():
+    """``serve(directory)`` returns the base URL of a local web server for that folder."""
+    return _serve
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium, driven by playwright (one per test session)."""
+    if not CHROMIUM.exists():
+        skip_or_fail(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        skip_or_fail("playwright is not installed (it is pinned in requirements.txt)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                              args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+class Offline:
+    """What a page tried to fetch from outside this machine (every such request is aborted)."""
+
+    def __init__(self):
+        self.blocked = []
+
+    def route(self, route):
+        url = route.request.url
+        parts = urlsplit(url)
+        if parts.scheme in {"data", "blob", "about", "file"} or parts.hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            self.blocked.append(url)
+            route.abort("internetdisconnected")
+
+
+class JsErrors:
+    """Uncaught exceptions and console errors of a page."""
+
+    def __init__(self):
+        self.errors = []
+
+    def on_console(self, message):
+        if message.type == "error":
+            self.errors.append(f"console: {message.text} ({message.location.get('url', '')})")
+
+    def on_page_error(self, error):
+        self.errors.append(f"page error: {error}")
+
+
+@pytest.fixture
+def offline_page(browser):
+    """A fresh browser page (own context) with every non-local request aborted.
+
+    Yields ``(page, offline, errors)``: ``offline.blocked`` lists the aborted URLs,
+    ``errors.errors`` the JavaScript errors.
+    """
+    context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                  service_workers="block")
+    offline, errors = Offline(), JsErrors()
+    context.route("**/*", offline.route)
+    page = context.new_page()
+    page.on("console", errors.on_console)
+    page.on("pageerror", errors.on_page_error)
+    yield page, offline, errors
+    context.close()
