@@ -29,7 +29,7 @@ __all__ = ["PRIORS", "imbalance_rules", "imbalance_rules_figure", "tversky_pair_
            "tversky_surface_figure"]
 
 #: Foreground fractions of the curves of :func:`imbalance_rules_figure`.
-PRIORS = np.geomspace(0.002, 0.5, 25)
+PRIORS = np.geomspace(0.002, 0.5, 13)
 PRIORS.flags.writeable = False
 
 _FIGSIZE = (8.0, 3.4)
@@ -203,7 +203,7 @@ def imbalance_rules_figure(pi):
 
 _P = np.linspace(0.0, 1.0, 81)
 _P_ARROWS = np.linspace(0.05, 0.95, 10)
-_BETAS = np.linspace(0.02, 0.98, 49)
+_BETAS = np.linspace(0.02, 0.98, 25)
 _TVERSKY_POSTERIOR = 0.1
 
 
