@@ -33,12 +33,13 @@ PRIORS = np.geomspace(0.002, 0.5, 13)
 PRIORS.flags.writeable = False
 
 _FIGSIZE = (8.0, 3.4)
+_TRUE_MASK = OKABE_ITO["reddish purple"]
 _SHAPE = (96, 96)
 
 # (key, legend label, colour, line style) of the decision rules.
 _RULES = (
     ("ce", "CE or focal: η > 1/2", OKABE_ITO["blue"], "-"),
-    ("wce", "balanced weighted CE: η > π", OKABE_ITO["orange"], "-."),
+    ("wce", "balanced weighted CE: η > π", OKABE_ITO["bluish green"], "-."),
     ("dice", "Dice-optimal: η > F*/2", OKABE_ITO["vermillion"], "--"),
 )
 
@@ -134,7 +135,7 @@ def _imbalance_static():
     ax_map.legend(
         handles=[Line2D([], [], color=c, ls=s, lw=1.4, label=k.upper())
                  for k, _, c, s in _RULES]
-        + [Line2D([], [], color="white", ls=":", lw=1.2, label="true mask")],
+        + [Line2D([], [], color=_TRUE_MASK, ls=":", lw=1.4, label="true mask")],
         loc="upper center", bbox_to_anchor=(0.5, -0.01), ncols=4, fontsize=7,
         frameon=False)
     return fig
@@ -159,7 +160,7 @@ def imbalance_rules_figure(pi):
         Left: the population Dice of the three rules of :func:`imbalance_rules` for
         every fraction in :data:`PRIORS` (log axis), with the values at ``pi`` marked.
         Right: the posterior map at ``pi`` (``cividis``, 0 → 1) with the outline of
-        each rule's mask and of the true mask.
+        each rule's mask and of the true mask (dotted).
 
     Raises
     ------
@@ -195,7 +196,7 @@ def imbalance_rules_figure(pi):
         if above.any() and not above.all():
             ax_map.contour(above, levels=[0.5], colors=[colour], linewidths=1.4,
                            linestyles=style)
-    ax_map.contour(mask, levels=[0.5], colors=["white"], linewidths=1.2, linestyles=":")
+    ax_map.contour(mask, levels=[0.5], colors=[_TRUE_MASK], linewidths=1.4, linestyles=":")
     return fig
 
 
@@ -311,7 +312,7 @@ def _tversky_static():
     ax.set_aspect("equal")
     ax.set_xlabel("p₁: probability on the foreground pixel")
     ax.set_ylabel("p₂: probability on the background pixel")
-    ax_tau = fig.add_axes((0.58, 0.15, 0.4, 0.75))
+    ax_tau = fig.add_axes((0.6, 0.15, 0.38, 0.75))
     ax_tau.set_xlim(0, 1)
     ax_tau.set_ylim(0, 1)
     ax_tau.set_xlabel("β (weight of false negatives)")
@@ -323,6 +324,14 @@ def _tversky_static():
                  Line2D([], [], color=OKABE_ITO["vermillion"], marker="o", ls="none",
                         mec="black", mew=0.5, label="current (α, β)")],
         loc="upper right", fontsize=8, frameon=False)
+    # A colour bar of the ten filled levels, drawn by hand (the layer mirrors plain axes).
+    ax_bar = fig.add_axes((0.43, 0.15, 0.015, 0.75))
+    ax_bar.imshow((np.arange(10)[:, None] + 0.5) / 10, cmap="viridis", vmin=0.0, vmax=1.0,
+                  origin="lower", extent=(0, 1, 0, 1), aspect="auto")
+    ax_bar.set_xticks([])
+    ax_bar.yaxis.tick_right()
+    ax_bar.yaxis.set_label_position("right")
+    ax_bar.set_ylabel("two-pixel Tversky loss", fontsize=8)
     return fig
 
 
@@ -376,7 +385,7 @@ def tversky_surface_figure(alpha, beta):
     beta = check_real(beta, "beta", low=0.0, low_open=True)
     loss, d1, d2 = _tversky_surface(alpha, beta)
     t_star, tau = _tversky_optimum(alpha, beta)
-    fig, (ax, ax_tau) = _overlay(_tversky_layer())
+    fig, (ax, ax_tau, _) = _overlay(_tversky_layer())
     ax.contourf(_P, _P, loss, levels=np.linspace(0.0, 1.0, 11), cmap="viridis")
     ax.quiver(_P_ARROWS, _P_ARROWS, d1, d2, color="white", scale=16, width=0.006)
     ax.plot([1.0], [0.0], "*", color=OKABE_ITO["orange"], ms=12, mec="black", mew=0.5,
