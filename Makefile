@@ -29,6 +29,7 @@ test: $(STAMP)
 	$(VENV)/bin/ruff check seglab tests benchmarks
 
 bench: $(STAMP)
+	$(PY) -m pip install --quiet -r benchmarks/requirements.txt
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
 ## The README's figure (the book draws its own figures while it builds).

@@ -1,27 +1,31 @@
 """seglab: how to count errors in image segmentation.
 
 The reference implementation behind the seglab book: overlap metrics from the
-confusion matrix (:mod:`seglab.metrics`), closed forms for class imbalance and
+confusion matrix (:mod:`seglab.metrics`), boundary metrics
+(:mod:`seglab.surface`), closed forms for class imbalance and
 Bayes-optimal decisions (:mod:`seglab.theory`), reproducible synthetic data
 (:mod:`seglab.data`), losses with closed-form gradients (:mod:`seglab.losses`),
-tiny trainable models in NumPy (:mod:`seglab.models`), and sliders that work
+tiny trainable models in NumPy (:mod:`seglab.models`), post-processing of
+probability maps (:mod:`seglab.postprocess`), and sliders that work
 both live and in static HTML (:mod:`seglab.widgets`, which needs matplotlib and
 ipywidgets and is not imported here).
 
-The functions of ``metrics``, ``theory``, ``data`` and ``losses`` are also
-available at the top level; ``models`` is reached as a submodule.
+The functions of ``metrics``, ``surface``, ``theory``, ``data`` and ``losses`` are also
+available at the top level; ``models`` and ``postprocess`` are reached as submodules.
 """
 
-from . import data, losses, metrics, models, theory
+from . import data, losses, metrics, models, postprocess, surface, theory
 from .data import *  # noqa: F403
 from .losses import *  # noqa: F403
 from .metrics import *  # noqa: F403
+from .surface import *  # noqa: F403
 from .theory import *  # noqa: F403
 
 __version__ = "0.1.0"
 
-__all__ = ["data", "losses", "metrics", "models", "theory"]
+__all__ = ["data", "losses", "metrics", "models", "postprocess", "surface", "theory"]
 __all__ += metrics.__all__
+__all__ += surface.__all__
 __all__ += theory.__all__
 __all__ += data.__all__
 __all__ += losses.__all__

@@ -1011,7 +1011,7 @@ def focal_tversky_loss(scores, target, *, from_logits=True, return_grad=False, a
 @_fill_doc
 def jaccard_metric_loss(scores, target, *, from_logits=True, return_grad=False,
                         pooling="image", absent="include", smooth_nr=0.0, smooth_dr=0.0):
-    r"""Jaccard metric loss of Wang & Blaschko (2023), exact for soft labels.
+    r"""Jaccard metric loss of Wang, Ning & Blaschko (2023), exact for soft labels.
 
     Parameters
     ----------

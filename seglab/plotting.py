@@ -16,6 +16,7 @@ Explained in the book, chapter 1 (``book/ch1``).
 
 import functools
 import math
+import numbers
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -26,11 +27,11 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
 
-from . import data, metrics, theory
+from . import data, metrics, surface, theory
 from ._validation import check_real
 from .widgets import DPI
 
-__all__ = ["OKABE_ITO", "imbalance_figure", "tversky_figure"]
+__all__ = ["OKABE_ITO", "imbalance_figure", "outlier_figure", "tversky_figure"]
 
 #: The Okabe–Ito colour-blind-safe palette.
 OKABE_ITO = {
@@ -406,4 +407,158 @@ def tversky_figure(alpha, beta, *, shape=(96, 96), foreground_fraction=0.1, nois
     ax.set_title(f"T(α = {alpha:g}, β = {beta:g}): best T* = {t_star:.3f} at τ = {tau:.3f}",
                  fontsize=10)
     ax_map.contour(eta > tau, levels=[0.5], colors=[OKABE_ITO["vermillion"]], linewidths=1.6)
+    return fig
+
+
+# ------------------------------------------------------------------------- outlier
+
+_OUTLIER_CURVES = (
+    ("hd", "HD", OKABE_ITO["vermillion"]),
+    ("hd95", "HD95", OKABE_ITO["blue"]),
+    ("assd", "ASSD", OKABE_ITO["bluish green"]),
+)
+
+
+def _outlier_scene(radius, shape):
+    """Target disk, its centre, and the largest outlier distance that fits in the image."""
+    centre = (shape[0] // 2, shape[1] // 3)
+    rows, cols = np.ogrid[: shape[0], : shape[1]]
+    target = (rows - centre[0]) ** 2 + (cols - centre[1]) ** 2 <= radius**2
+    return target, centre, shape[1] - 1 - centre[1] - radius
+
+
+def _with_outlier(target, centre, radius, distance):
+    pred = target.copy()
+    pred[centre[0], centre[1] + radius + distance] = True
+    return pred
+
+
+@functools.lru_cache(maxsize=8)
+def _outlier_curves(radius, shape):
+    """Dice, HD, HD95 and ASSD of the disk plus one outlier, for every outlier distance."""
+    target, centre, far = _outlier_scene(radius, shape)
+    grid = np.arange(2, far + 1)
+    values = {key: np.empty(grid.size) for key in ("dice", "hd", "hd95", "assd")}
+    for i, distance in enumerate(grid):
+        pred = _with_outlier(target, centre, radius, distance)
+        values["dice"][i] = metrics.dice(pred, target)
+        values["hd"][i] = surface.hausdorff(pred, target)
+        values["hd95"][i] = surface.hausdorff(pred, target, percentile=95)
+        values["assd"][i] = surface.assd(pred, target)
+    return _readonly(grid, *values.values())
+
+
+def _outlier_static(radius, shape):
+    target, centre, far = _outlier_scene(radius, shape)
+    grid, dice, hd, hd95, assd = _outlier_curves(radius, shape)
+    curves = {"hd": hd, "hd95": hd95, "assd": assd}
+    fig = Figure(figsize=(9.0, 3.2), dpi=DPI, layout="constrained")
+    ax_map, ax_dist, ax_dice = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1, 1.3, 1.3]})
+    ax_map.imshow(_error_map(target, target), cmap=_ERROR_CMAP, vmin=-0.5, vmax=3.5,
+                  interpolation="nearest")
+    ax_map.set_xlabel("column (px)")
+    ax_map.set_ylabel("row (px)")
+    handles = [Patch(facecolor=colour, edgecolor="0.5", label=label) for colour, label in (
+        (OKABE_ITO["blue"], "disk: TP"), (OKABE_ITO["orange"], "outlier: FP"))]
+    ax_map.legend(handles=handles, loc="upper right", fontsize=7, frameon=False,
+                  handlelength=1.0)
+    for key, label, colour in _OUTLIER_CURVES:
+        ax_dist.plot(grid, curves[key], color=colour, label=label, lw=1.6)
+    ax_dist.set_xlim(0, far + 1)
+    ax_dist.set_ylim(-1, far + 2)
+    ax_dist.set_xlabel("outlier distance (px)")
+    ax_dist.set_ylabel("boundary distance (px)")
+    ax_dist.legend(loc="upper left", fontsize=8, frameon=False)
+    ax_dist.grid(alpha=0.3)
+    ax_dice.plot(grid, dice, color=OKABE_ITO["orange"], lw=1.6, label="Dice")
+    ax_dice.set_xlim(0, far + 1)
+    ax_dice.set_ylim(0, 1.05)
+    ax_dice.set_xlabel("outlier distance (px)")
+    ax_dice.set_ylabel("Dice")
+    ax_dice.grid(alpha=0.3)
+    ax_dice.legend(loc="lower right", fontsize=8, frameon=False)
+    return fig
+
+
+@functools.lru_cache(maxsize=8)
+def _outlier_layer(radius, shape):
+    return _layer(_outlier_static(radius, shape))
+
+
+def outlier_figure(distance, radius, *, shape=(96, 96)):
+    r"""One outlier pixel: the Hausdorff distance jumps while Dice barely moves.
+
+    Parameters
+    ----------
+    distance : int
+        Distance (pixels, at least 2) from the disk's rightmost pixel to a single
+        extra predicted pixel on the same row.
+    radius : int
+        Radius (pixels, at least 1) of the target disk
+        :math:`\{(i - c_0)^2 + (j - c_1)^2 \le r^2\}`, centred at
+        ``(shape[0] // 2, shape[1] // 3)``.
+    shape : tuple of int, optional
+        Image shape (2-D); the outlier must fit in it.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Left: the target disk and the prediction (the disk plus the outlier) as a
+        TP/FP/FN/TN map. Middle: HD, HD95 and ASSD
+        (:func:`seglab.surface.hausdorff`, :func:`seglab.surface.assd`, default
+        conventions) against the outlier distance. Right: Dice
+        (:func:`seglab.metrics.dice`) against the outlier distance. Markers at
+        ``distance``.
+
+    Raises
+    ------
+    TypeError
+        If ``distance`` or ``radius`` is not an integer.
+    ValueError
+        If ``distance < 2``, ``radius < 1``, or the outlier falls outside the image.
+
+    Notes
+    -----
+    The outlier is isolated (its four neighbours lie outside the prediction), so it
+    is a border pixel of the prediction and the Hausdorff distance equals
+    ``distance`` exactly, while Dice is :math:`2|G|/(2|G| + 1)` whatever the
+    distance. The curves, axes and labels are drawn once per ``(radius, shape)``
+    and cached as a bitmap; a frame adds only the outlier and the markers.
+
+    Explained in the book, chapter 1 (``book/ch1/boundary.md``).
+
+    Examples
+    --------
+    >>> from seglab.plotting import outlier_figure
+    >>> fig = outlier_figure(8, 12)
+    >>> len(fig.axes)
+    3
+    """
+    for value, name, low in ((distance, "distance", 2), (radius, "radius", 1)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
+        if value < low:
+            raise ValueError(f"{name} must be at least {low}, got {value}")
+    distance, radius, shape = int(distance), int(radius), tuple(int(n) for n in shape)
+    target, centre, far = _outlier_scene(radius, shape)
+    if distance > far or 2 * radius + 1 > min(shape):
+        raise ValueError(
+            f"an outlier at distance {distance} from a disk of radius {radius} does not fit "
+            f"in an image of shape {shape} (largest distance {far})"
+        )
+    grid, dice, hd, hd95, assd = _outlier_curves(radius, shape)
+    i = distance - 2
+    fig, (ax_map, ax_dist, ax_dice) = _overlay(_outlier_layer(radius, shape))
+    ax_map.scatter([centre[1] + radius + distance], [centre[0]], marker="s", s=18,
+                   c=OKABE_ITO["orange"], edgecolors="black", linewidths=0.6, zorder=3)
+    ax_map.set_title(f"r = {radius} px, outlier at {distance} px", fontsize=9)
+    values = {"hd": hd[i], "hd95": hd95[i], "assd": assd[i]}
+    for key, _, colour in _OUTLIER_CURVES:
+        ax_dist.scatter([distance], [values[key]], c=colour, s=28, zorder=3,
+                        edgecolors="black", linewidths=0.6)
+    ax_dist.set_title(f"HD {hd[i]:.1f}, HD95 {hd95[i]:.1f}, ASSD {assd[i]:.2f} px",
+                      fontsize=9)
+    ax_dice.scatter([distance], [dice[i]], c=OKABE_ITO["orange"], s=28, zorder=3,
+                    edgecolors="black", linewidths=0.6)
+    ax_dice.set_title(f"Dice {dice[i]:.4f}", fontsize=9)
     return fig
