@@ -29,7 +29,7 @@ __all__ = ["PRIORS", "imbalance_rules", "imbalance_rules_figure", "tversky_pair_
            "tversky_surface_figure"]
 
 #: Foreground fractions of the curves of :func:`imbalance_rules_figure`.
-PRIORS = np.geomspace(0.002, 0.5, 13)
+PRIORS = np.geomspace(0.002, 0.5, 11)
 PRIORS.flags.writeable = False
 
 _FIGSIZE = (8.0, 3.4)
