@@ -2,8 +2,9 @@ r"""Slider figures of the chapter-2 experiments: imbalance and the Tversky weigh
 
 Like :mod:`seglab.plotting`, every function takes scalars and returns a new
 :class:`matplotlib.figure.Figure` (not registered with pyplot), is pure, and
-renders in well under 100 ms once its cached curves exist; colours are Okabe–Ito,
-maps ``cividis`` or ``viridis``. The numbers come from :mod:`seglab.theory`,
+renders in under 100 ms once its cached curves exist (timed by
+``benchmarks/bench_plotting_ch2.py``); colours are Okabe–Ito, maps ``cividis`` or
+``viridis``. The numbers come from :mod:`seglab.theory`,
 :mod:`seglab.data` and :mod:`seglab.losses`.
 
 * :func:`imbalance_rules_figure`: which decision each loss's minimiser makes on a
