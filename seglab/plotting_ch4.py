@@ -1,4 +1,4 @@
-r"""Slider figure of chapter 4 (the perfect loss): a pure function of two numbers.
+r"""Figures of chapter 4: the perfect-loss slider and the surrogate comparison.
 
 Like :mod:`seglab.plotting`, the function takes scalars and returns a new
 :class:`matplotlib.figure.Figure` not registered with pyplot, renders in well under
@@ -19,7 +19,7 @@ from ._validation import check_real
 from .plotting import OKABE_ITO, _layer, _overlay
 from .widgets import DPI
 
-__all__ = ["label_noise_figure"]
+__all__ = ["comparison_figure", "label_noise_figure"]
 
 _FIGSIZE = (8.0, 3.3)
 _LEFT = (0.075, 0.15, 0.39, 0.74)
@@ -137,4 +137,79 @@ def label_noise_figure(clean_prior, noise_width):
         ax_bar.bar(np.array([0.0, 1.0]) + offset, values, width=0.38, color=colour)
         for x, v in zip((offset, 1.0 + offset), values, strict=True):
             ax_bar.text(x, v + 0.005, f"{v:.3f}", ha="center", va="bottom", fontsize=7)
+    return fig
+
+
+_MARKERS = "osD^v<>"
+_SERIES = ("vermillion", "blue", "sky blue", "bluish green", "orange", "reddish purple", "black")
+
+
+def comparison_figure(ratios, means, halves, *, labels):
+    r"""Test score of several methods against the foreground fraction, with intervals.
+
+    Parameters
+    ----------
+    ratios : array_like of float, shape (R,)
+        Foreground fractions in (0, 1), increasing (log axis).
+    means, halves : array_like of float, shape (M, R)
+        Mean score and half-width of its confidence interval, per method and fraction;
+        ``halves`` nonnegative.
+    labels : sequence of str, length M
+        Method names, in the order of the rows (at most 7); the first is drawn boldest.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Error bars (mean ± half-width) of each method, slightly offset along the
+        fraction axis so that the bars do not overlap, in Okabe–Ito colours.
+
+    Raises
+    ------
+    ValueError
+        If the shapes disagree, a fraction leaves (0, 1) or the fractions do not
+        increase, a value is not finite, a half-width is negative, or there are more
+        than 7 methods.
+
+    Explained in the book, chapter 4 (``book/ch4/surrogate.md``).
+
+    Examples
+    --------
+    >>> from seglab.plotting_ch4 import comparison_figure
+    >>> fig = comparison_figure([0.01, 0.1], [[0.3, 0.8], [0.1, 0.7]], [[0.02, 0.01]] * 2,
+    ...                         labels=["ours", "baseline"])
+    >>> fig.axes[0].get_xlabel()
+    'foreground fraction (log scale)'
+    """
+    ratios = np.asarray(ratios, dtype=np.float64)
+    means = np.asarray(means, dtype=np.float64)
+    halves = np.asarray(halves, dtype=np.float64)
+    labels = list(labels)
+    shape = (len(labels), ratios.size)
+    if ratios.ndim != 1 or means.shape != shape or halves.shape != shape:
+        raise ValueError(
+            f"ratios shape {ratios.shape}, means shape {means.shape}, halves shape "
+            f"{halves.shape} and {len(labels)} labels do not fit (M, R) = "
+            f"({len(labels)}, {ratios.size})"
+        )
+    if len(labels) > len(_SERIES):
+        raise ValueError(f"at most {len(_SERIES)} methods, got {len(labels)}")
+    if not (np.all(np.isfinite(ratios)) and np.all(np.isfinite(means))
+            and np.all(np.isfinite(halves))):
+        raise ValueError("ratios, means and halves must be finite")
+    if np.any((ratios <= 0) | (ratios >= 1)) or np.any(np.diff(ratios) <= 0):
+        raise ValueError("ratios must lie in (0, 1) and increase")
+    if np.any(halves < 0):
+        raise ValueError("halves must be nonnegative")
+    fig = Figure(figsize=(6.4, 3.4), dpi=DPI)
+    ax = fig.add_axes((0.1, 0.15, 0.58, 0.78))
+    spread = np.linspace(-1, 1, len(labels)) * 0.06 if len(labels) > 1 else np.zeros(1)
+    for k, label in enumerate(labels):
+        ax.errorbar(ratios * np.exp(spread[k]), means[k], yerr=halves[k], capsize=3,
+                    marker=_MARKERS[k], ms=5 if k else 7, lw=2.0 if k == 0 else 1.0,
+                    color=OKABE_ITO[_SERIES[k]], label=label)
+    ax.set_xscale("log")
+    ax.set_xticks(ratios, [f"{r:.0%}" if r >= 0.01 else f"{r:.1%}" for r in ratios])
+    ax.set_xlabel("foreground fraction (log scale)")
+    ax.set_ylabel("test Dice (pooled pixels)")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, frameon=False)
     return fig

@@ -118,3 +118,26 @@ def test_label_noise_static_layer_is_labelled():
 def test_label_noise_figure_validation(call, error):
     with pytest.raises(error):
         call()
+
+
+def test_comparison_figure_draws_every_method():
+    fig = plotting_ch4.comparison_figure([0.01, 0.05, 0.2], np.full((3, 3), 0.5),
+                                         np.full((3, 3), 0.1), labels=["a", "b", "c"])
+    ax = fig.axes[0]
+    assert ax.get_xlabel() and ax.get_ylabel()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b", "c"]
+    assert fig.canvas.manager is None
+
+
+@pytest.mark.parametrize("ratios, means, halves, labels", [
+    ([0.1, 0.2], np.zeros((2, 2)), np.zeros((2, 3)), ["a", "b"]),        # shape
+    ([0.1, 0.2], np.zeros((2, 2)), np.zeros((2, 2)), ["a"]),             # labels
+    ([0.2, 0.1], np.zeros((1, 2)), np.zeros((1, 2)), ["a"]),             # not increasing
+    ([0.0, 0.1], np.zeros((1, 2)), np.zeros((1, 2)), ["a"]),             # outside (0, 1)
+    ([0.1, 0.2], np.full((1, 2), np.nan), np.zeros((1, 2)), ["a"]),      # NaN
+    ([0.1, 0.2], np.zeros((1, 2)), -np.ones((1, 2)), ["a"]),             # negative
+    ([0.1], np.zeros((8, 1)), np.zeros((8, 1)), list("abcdefgh")),       # too many
+])
+def test_comparison_figure_validation(ratios, means, halves, labels):
+    with pytest.raises(ValueError):
+        plotting_ch4.comparison_figure(ratios, means, halves, labels=labels)
