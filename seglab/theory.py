@@ -13,7 +13,9 @@ posterior map :math:`\eta(x) = P(y = 1 \mid x)`, never of a trained model:
   (:func:`expected_confusion`, :func:`expected_metrics`, :func:`threshold_curve`)
   and the exact best threshold (:func:`optimal_threshold`);
 * the confidence that minimises the focal loss at a given posterior
-  (:func:`focal_minimiser`).
+  (:func:`focal_minimiser`);
+* the errors of the accuracy rule and of the balanced rule under a label-noise
+  model (:func:`label_noise_risks`).
 
 Conventions
 -----------
@@ -51,6 +53,7 @@ __all__ = [
     "expected_metrics",
     "focal_minimiser",
     "jaccard_from_dice",
+    "label_noise_risks",
     "optimal_threshold",
     "rates_to_metrics",
     "threshold_curve",
@@ -1028,3 +1031,91 @@ def focal_minimiser(eta, *, gamma, alpha=0.5):
                 high = np.where(below, high, mid)
         q = np.where(inside, 0.5 * (low + high), weighted)
     return _finish(q, scalar)
+
+
+def label_noise_risks(clean_prior, noise_width):
+    r"""Errors of the accuracy rule and of the balanced rule under uniform label noise.
+
+    A pixel has a clean label :math:`Z \in \{0, 1\}` with :math:`P(Z = 1) = a` and a
+    flip probability :math:`\rho = wU`, :math:`U` uniform on [0, 1] and independent
+    of :math:`Z`; the observed label is :math:`Y = Z` with probability :math:`1 - \rho`
+    and :math:`1 - Z` otherwise. The features reveal :math:`(Z, U)`, so the posterior
+    is :math:`\eta = 1 - wU` on :math:`Z = 1` and :math:`\eta = wU` on :math:`Z = 0`.
+
+    Parameters
+    ----------
+    clean_prior : float or array_like
+        Clean foreground fraction :math:`a \in (0, 1/2]` (the foreground is the rare
+        class).
+    noise_width : float or array_like
+        Largest flip probability :math:`w \in [0, 1/2]` (0: deterministic labels).
+
+    Returns
+    -------
+    dict of float or ndarray
+        Broadcast over the two inputs: ``'pi'``, the observed prior
+        :math:`\pi = a + w(1 - 2a)/2`; ``'conflict_mass'``,
+        :math:`P(\pi < \eta < 1/2)`; ``'margin_bound'``, :math:`2a/(1 + 2a)`;
+        ``'error_accuracy_rule'``, ``'error_balanced_rule'``,
+        ``'ber_accuracy_rule'``, ``'ber_balanced_rule'``: the error rate
+        :math:`\mathrm{FP} + \mathrm{FN}` and the balanced error
+        :math:`\tfrac12(\mathrm{FN}/\pi + \mathrm{FP}/(1 - \pi))` of the accuracy rule
+        :math:`\mathbf 1\{\eta > 1/2\}` and of the balanced rule
+        :math:`\mathbf 1\{\eta > \pi\}`.
+
+    Raises
+    ------
+    ValueError
+        If ``clean_prior`` leaves (0, 1/2] or ``noise_width`` leaves [0, 1/2], or
+        either is not finite.
+
+    Notes
+    -----
+    With :math:`d = (w - \pi)_+`, the background posteriors above :math:`\pi` fill
+    :math:`(\pi, w]`, so :math:`P(\pi < \eta < 1/2) = (1 - a)\, d / w`, and the
+    margin condition (no posterior mass strictly between :math:`\pi` and 1/2) holds
+    iff :math:`w \le \pi`, i.e. iff :math:`w \le 2a/(1 + 2a)`. The accuracy rule has
+    :math:`\mathrm{FP} = aw/2` and :math:`\mathrm{FN} = (1 - a)w/2`; the balanced rule
+    adds the background pixels with :math:`\eta \in (\pi, w]`:
+
+    .. math::
+
+        \mathrm{FP} = \frac{aw}{2} + (1 - a)\frac{d}{w}\Bigl(1 - \frac{w + \pi}{2}\Bigr),
+        \qquad
+        \mathrm{FN} = \frac{(1 - a)w}{2} - (1 - a)\frac{d}{w}\,\frac{w + \pi}{2}.
+
+    At :math:`w = 0` every quantity is its limit: no errors, no conflict.
+
+    Explained in the book, chapter 4 (``book/ch4/perfect_loss.md``).
+
+    Examples
+    --------
+    >>> from seglab.theory import label_noise_risks
+    >>> r = label_noise_risks(0.05, 0.2)
+    >>> round(r["pi"], 3), round(r["conflict_mass"], 4), round(r["margin_bound"], 4)
+    (0.14, 0.2850, 0.0909)
+    >>> r["error_accuracy_rule"] < r["error_balanced_rule"]
+    True
+    >>> r["ber_balanced_rule"] < r["ber_accuracy_rule"]
+    True
+    """
+    a = _check_interval(clean_prior, "clean_prior", low=0.0, high=0.5, low_open=True)
+    w = _check_interval(noise_width, "noise_width", low=0.0, high=0.5)
+    a, w = np.broadcast_arrays(a, w)
+    scalar = a.ndim == 0
+    pi = a + w * (1.0 - 2.0 * a) / 2.0
+    d = np.maximum(w - pi, 0.0)
+    share = np.divide(d, w, out=np.zeros_like(d), where=w > 0)   # P(eta > pi | Z = 0)
+    fp_acc, fn_acc = a * w / 2.0, (1.0 - a) * w / 2.0
+    fp_bal = fp_acc + (1.0 - a) * share * (1.0 - (w + pi) / 2.0)
+    fn_bal = fn_acc - (1.0 - a) * share * (w + pi) / 2.0
+    out = {
+        "pi": pi,
+        "conflict_mass": (1.0 - a) * share,
+        "margin_bound": 2.0 * a / (1.0 + 2.0 * a),
+        "error_accuracy_rule": fp_acc + fn_acc,
+        "error_balanced_rule": fp_bal + fn_bal,
+        "ber_accuracy_rule": (fn_acc / pi + fp_acc / (1.0 - pi)) / 2.0,
+        "ber_balanced_rule": (fn_bal / pi + fp_bal / (1.0 - pi)) / 2.0,
+    }
+    return {key: _finish(value, scalar) for key, value in out.items()}

@@ -548,7 +548,7 @@ def test_models_is_a_submodule_of_seglab():
     assert "models" in seglab.__all__
     assert seglab.models.train is train
     assert set(seglab.models.__all__) == {
-        "Adam", "FilterBank", "PixelLogisticRegression", "TinyCNN", "train"}
+        "Adam", "FilterBank", "PixelLogisticRegression", "TinyCNN", "train", "tune_threshold"}
     for name in seglab.models.__all__:
         doc = getattr(seglab.models, name).__doc__
         assert "Examples" in doc, name

@@ -1,0 +1,94 @@
+"""The check cells of chapter 4 (perfect loss, surrogate) catch broken statements.
+
+For a result of ``book/ch4/perfect_loss.md`` or ``book/ch4/surrogate.md`` (found through its
+``:label:``), the page's code cells run in a fresh namespace up to and including the result's check
+cell: once as written, where the check must pass, and once with the claim in the check cell
+replaced by a wrong one, where the check cell must raise ``AssertionError``. The experiment of
+``surrogate.md`` is not re-run here (the book build runs it).
+"""
+
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+jupytext = pytest.importorskip("jupytext")
+matplotlib = pytest.importorskip("matplotlib")
+pytest.importorskip("sympy")
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+
+BOOK = Path(__file__).resolve().parents[1] / "book" / "ch4"
+
+
+def cells_through_check(page, label):
+    """Sources of the page's code cells up to and including the first code cell after ``label``."""
+    notebook = jupytext.read(BOOK / page)
+    sources, seen_label = [], False
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown" and f":label: {label}\n" in cell.source + "\n":
+            seen_label = True
+        elif cell.cell_type == "code":
+            sources.append(cell.source)
+            if seen_label:
+                return sources
+    raise LookupError(f"no check cell after the label {label!r} in {page}")
+
+
+def run_cells(sources, page):
+    namespace = {"__name__": "__book_check__"}
+    try:
+        for index, source in enumerate(sources):
+            exec(compile(source, f"{page}[code cell {index}]", "exec"), namespace)
+    finally:
+        plt.close("all")
+    return namespace
+
+
+@pytest.fixture(autouse=True)
+def harmless_glue(monkeypatch):
+    """``myst_nb.glue`` needs a kernel that records outputs; here it does nothing."""
+    stub = types.ModuleType("myst_nb")
+    stub.glue = lambda *args, **kwargs: None
+    monkeypatch.setitem(sys.modules, "myst_nb", stub)
+
+
+# (page, label, claim as written in the check cell, a wrong claim)
+MUTATIONS = [
+    ("perfect_loss.md", "lem-never-flips",
+     "np.array_equal(lam > 1, eta > pi)", "np.array_equal(lam > 1, eta > 0.5)"),
+    ("perfect_loss.md", "thm-perfect-loss",
+     "assert exists == margin", "assert exists == (not margin)"),
+    ("perfect_loss.md", "thm-price-of-conflict",
+     "p @ ((1 - 2 * eta) * C))", "p @ ((1 - eta) * C))"),
+    ("perfect_loss.md", "thm-price-of-conflict",
+     "t_lam = (1 + lam * kappa * pi) / (2 + lam * kappa)",
+     "t_lam = (1 + lam * kappa) / (2 + lam * kappa)"),
+    ("perfect_loss.md", "prop-price-multiclass",
+     "assert both.any() == bool(np.all((A & B).any(axis=1)))",
+     "assert both.any() == bool(np.all((A | B).any(axis=1)))"),
+    ("perfect_loss.md", "prop-label-noise-margin",
+     "widths > 2 * a / (1 + 2 * a) + 1e-12", "widths > a + 1e-12"),
+    ("perfect_loss.md", "lem-plugin-excess",
+     "risk[k] - risk.min() <= c * p @ np.abs(f - eta) + 1e-12",
+     "risk[k] - risk.min() <= 0.1 * c * p @ np.abs(f - eta) + 1e-12"),
+    ("surrogate.md", "thm-plugin-dice",
+     "gap <= 2 / pi * p @ np.abs(f - eta) + 1e-12",
+     "gap <= 0.02 / pi * p @ np.abs(f - eta) + 1e-12"),
+]
+
+
+@pytest.mark.parametrize("page, label, claim, wrong", MUTATIONS,
+                         ids=[f"{m[1]}-{i}" for i, m in enumerate(MUTATIONS)])
+def test_check_passes_and_catches_a_wrong_claim(page, label, claim, wrong):
+    sources = cells_through_check(page, label)
+    assert claim in sources[-1], f"the claim {claim!r} is not in the check cell of {label}"
+    run_cells(sources, page)
+    sources[-1] = sources[-1].replace(claim, wrong)
+    with pytest.raises(AssertionError) as excinfo:
+        run_cells(sources, page)
+    frames = [str(entry.frame.code.path) for entry in excinfo.traceback
+              if "code cell" in str(entry.frame.code.path)]
+    assert frames[-1].endswith(f"[code cell {len(sources) - 1}]"), frames
