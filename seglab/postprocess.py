@@ -330,8 +330,9 @@ def tv_smooth(prob, *, lam, eps=2e-4, max_num_iter=200, certify=True, certify_to
     lam : float
         TV weight :math:`\lambda \ge 0` (pixels).
     eps, max_num_iter : float, int
-        Stopping rule passed to scikit-image (relative change of its own
-        dual objective, and an iteration cap).
+        Stopping rule passed to scikit-image (it stops when the change of its
+        cost between two iterations is below ``eps`` times the initial cost),
+        and an iteration cap.
     certify : bool, default True
         Compute the gap (costs a second, primal-dual solve).
     certify_tol, certify_max_iter : float, int

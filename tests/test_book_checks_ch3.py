@@ -59,11 +59,17 @@ def harmless_glue(monkeypatch):
 
 # (page, label, claimed text in the check cell, wrong replacement)
 CASES = [
+    ("tv.md", "prop-h1-multiplier", "1 + lam * omega2", "1 + 2 * lam * omega2"),
     ("tv.md", "prop-h1-no-jump", "1 / (2 * np.sqrt(lam))", "1 / (3 * np.sqrt(lam))"),
+    ("tv.md", "thm-tv-perimeter", "4 * a * scipy.special.ellipe(1 - (b / a) ** 2)",
+     "2 * np.pi * np.sqrt((a * a + b * b) / 2)"),
+    ("tv.md", "lem-discrete-coarea", "tv_iso(u) < coarea_iso - 1e-6", "tv_iso(u) > coarea_iso"),
     ("tv.md", "prop-aniso-disk", "8 * r + 4", "8 * r + 2"),
     ("tv.md", "thm-rof-disk", "(1 - 2 * lam / 16)", "(1 - lam / 16)"),
+    ("tv.md", "thm-rof-disk", "(-1 / R_, -R_, -2 / R_)", "(-1 / R_, -R_**2, -2 / R_)"),
     ("tv.md", "thm-grad-norm", "exact < 8", "exact < 7.9"),
     ("tv.md", "cor-small-object", "r > 2 * lam / g", "r > lam / g"),
+    ("tv.md", "cor-small-object", "[2 * lam_ / g_]", "[lam_ / g_]"),
     ("crf.md", "thm-mf-coordinate", "np.diff(seq.free_energy)", "np.diff(seq.free_energy[::-1])"),
     ("crf.md", "prop-mf-parallel", "a[1::2] > 0.99", "a[1::2] > 0.9999999"),
 ]
