@@ -920,9 +920,10 @@ def tune_threshold(scores, target):
     threshold : float
         A threshold :math:`\hat t` such that the mask ``scores > t_hat`` has the largest
         Dice :math:`2\,\mathrm{TP}/(2\,\mathrm{TP} + \mathrm{FP} + \mathrm{FN})` over all
-        real thresholds: the midpoint between two consecutive distinct scores,
-        ``inf`` (predict nothing) or ``-inf`` (predict everything). Among equally good
-        masks the smallest one is chosen.
+        real thresholds: the midpoint between two consecutive distinct scores (the
+        lower of the two when no float lies strictly between them, or when their
+        difference overflows), ``inf`` (predict nothing) or ``-inf`` (predict
+        everything). Among equally good masks the smallest one is chosen.
     dice : float
         Its Dice on ``target``; 1.0 when ``target`` is empty and the empty mask is chosen
         (the convention ``zero_division=1`` of :func:`seglab.metrics.dice`).
@@ -985,4 +986,11 @@ def tune_threshold(scores, target):
         return np.inf, float(dice[0])
     if best == s.size:
         return -np.inf, float(dice[-1])
-    return float((s_sorted[best - 1] + s_sorted[best]) / 2.0), float(dice[best])
+    above, below = s_sorted[best - 1], s_sorted[best]
+    # The midpoint, computed without overflow; when the two scores are adjacent floats it
+    # rounds onto one of them, and then ``below`` itself is the threshold that keeps exactly
+    # the scores above it (``scores > below``).
+    with np.errstate(over="ignore"):
+        middle = below + (above - below) / 2.0
+    threshold = middle if below < middle < above else below
+    return float(threshold), float(dice[best])

@@ -77,6 +77,13 @@ MUTATIONS = [
     ("surrogate.md", "thm-plugin-dice",
      "gap <= 2 / pi * p @ np.abs(f - eta) + 1e-12",
      "gap <= 0.02 / pi * p @ np.abs(f - eta) + 1e-12"),
+    ("surrogate.md", "thm-plugin-dice",
+     "promised = 1 - 4 * np.exp(-2 * n_val * eps**2)",
+     "promised = 1 - 4 * np.exp(-8 * n_val * eps**2)"),
+    ("surrogate.md", "thm-plugin-dice",
+     "delta = 4 * eps / (pi - 2 * eps)", "delta = 0.2 * eps / (pi - 2 * eps)"),
+    ("perfect_loss.md", "thm-price-of-conflict",
+     "assert not np.any(no_worse & better)", "assert np.any(no_worse & better)"),
 ]
 
 

@@ -83,6 +83,21 @@ def test_tune_threshold_is_the_best_of_all_thresholds():
         assert_allclose(metrics.dice(scores > t, target, zero_division=1.0), best, atol=1e-12)
 
 
+@pytest.mark.parametrize("scores", [
+    [1.0, np.nextafter(1.0, 0.0)],          # adjacent floats: no float strictly between
+    [1e16 + 2, 1e16],                       # the midpoint rounds onto the lower score
+    [1.7e308, 1.6e308],                     # their sum overflows
+    [1e308, -1e308],                        # their difference overflows
+])
+def test_tune_threshold_mask_is_the_reported_one_at_float_extremes(scores):
+    """The returned threshold realises the reported best mask, even where the midpoint of the
+    two scores around the cut is not representable."""
+    target = np.array([1, 0])
+    t, best = models.tune_threshold(scores, target)
+    assert best == 1.0
+    assert np.array_equal(np.asarray(scores) > t, [True, False])
+
+
 def test_tune_threshold_does_not_mutate_and_validates():
     scores, target = np.array([0.3, 0.1, 0.7]), np.array([0, 1, 1])
     models.tune_threshold(scores, target)
