@@ -642,9 +642,12 @@ def potts_energy(mask, prob, *, lam, connectivity=4, diagonal_weight=_DIAGONAL, 
         E(x) = \sum_i c_i x_i + \lambda \sum_{(i, j)} w_{ij} [x_i \ne x_j],
         \qquad c = \log(1 - p) - \log p ,
 
-    the negative log-posterior of :math:`x` up to an additive constant, the
-    sum running over unordered neighbour pairs, with weight 1 for the 4
+    the sum running over unordered neighbour pairs, with weight 1 for the 4
     axis neighbours and ``diagonal_weight`` for the diagonal ones (8-connected).
+    Up to an additive constant, :math:`E(x) = -\log P(x)` for the model
+    :math:`P(x) \propto \prod_i p_i^{x_i}(1 - p_i)^{1 - x_i}
+    e^{-\lambda \sum w_{ij}[x_i \ne x_j]}` (independent pixel posteriors times
+    a boundary-length prior).
 
     Parameters
     ----------
@@ -1240,8 +1243,13 @@ def dense_crf(prob, image, *, spatial_sigma=3.0, spatial_weight=3.0, bilateral_s
     The update of pixel :math:`i` with the others fixed,
     :math:`Q_i(l) \propto \exp(-\psi_i(l) - \sum_{l'}\mu(l,l')
     \sum_{j\ne i} k_{ij} Q_j(l'))`, is the exact minimiser of :math:`F`
-    over :math:`Q_i` (:math:`F` is strictly convex in :math:`Q_i` alone
-    because the pairwise term is linear in it). Hence **sequential** updates
+    over :math:`Q_i` on the simplex: as a function of :math:`Q_i` alone,
+    :math:`F` is linear (unary and pairwise terms, the pair :math:`\{i, j\}`
+    entering twice, which cancels the :math:`\tfrac12`, because :math:`k` and
+    :math:`\mu` are symmetric) plus the negative entropy, hence strictly
+    convex. This needs no sign on :math:`k` or :math:`\mu`; the self-pairs
+    :math:`k_{ii}`, which the implementation removes after normalisation and
+    weighting, play no role. Hence **sequential** updates
     never increase :math:`F`: coordinate descent. **Parallel** updates carry
     no such guarantee and can oscillate (two strongly coupled pixels that
     start in disagreement swap labels at every step); Krähenbühl and Koltun
@@ -1252,9 +1260,11 @@ def dense_crf(prob, image, *, spatial_sigma=3.0, spatial_weight=3.0, bilateral_s
     References
     ----------
     .. [1] P. Krähenbühl and V. Koltun, "Efficient inference in fully
-       connected CRFs with Gaussian edge potentials", NeurIPS 2011.
+       connected CRFs with Gaussian edge potentials", Advances in Neural
+       Information Processing Systems 24 (NIPS 2011), 109-117.
     .. [2] P. Krähenbühl and V. Koltun, "Parameter learning and convergent
-       inference for dense random fields", ICML 2013.
+       inference for dense random fields", Proc. 30th ICML, PMLR 28(3)
+       (2013) 513-521.
 
     Examples
     --------

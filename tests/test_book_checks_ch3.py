@@ -72,6 +72,11 @@ CASES = [
     ("tv.md", "cor-small-object", "[2 * lam_ / g_]", "[lam_ / g_]"),
     ("crf.md", "thm-mf-coordinate", "np.diff(seq.free_energy)", "np.diff(seq.free_energy[::-1])"),
     ("crf.md", "prop-mf-parallel", "a[1::2] > 0.99", "a[1::2] > 0.9999999"),
+    ("crf.md", "thm-graph-cut-binary", "d_unary[j] += t[1, 1] - t[1, 0]",
+     "d_unary[j] += t[1, 1] - t[0, 1]"),
+    ("crf.md", "prop-crf-length", "4 * n_sq * L - corner_term", "4 * n_sq * L"),
+    ("crf.md", "prop-bilateral-edge", "colour_factor * raw_cut(k_alpha, at_colour_edge)",
+     "1.1 * colour_factor * raw_cut(k_alpha, at_colour_edge)"),
 ]
 
 
