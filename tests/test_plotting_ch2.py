@@ -87,6 +87,33 @@ def test_tversky_pair_level_sets_are_lines_through_a_point():
             assert np.ptp(values) < 1e-12
 
 
+@pytest.mark.parametrize("alpha, beta", [(0.3, 0.7), (0.7, 0.1), (0.5, 0.9), (0.3, 1.5)])
+def test_tversky_pair_level_sets_quasi_convex_not_convex(alpha, beta):
+    """The docstring's geometry, on many points: the line through (0, -beta/alpha) and any
+    point of the square is a level set; the loss is quasi-convex but not convex."""
+    rng = np.random.default_rng(1)
+    apex = np.array([0.0, -beta / alpha])
+    for point in rng.random((20, 2)) * 0.9 + 0.05:
+        # points of the segment from `point` away from the apex, kept inside the square
+        s = np.linspace(0.0, 1.0, 50)
+        line = point + s[:, None] * (point - apex) * 0.2
+        line = line[np.all((line >= 0) & (line <= 1), axis=1)]
+        values = plotting_ch2.tversky_pair_loss(line[:, 0], line[:, 1], alpha=alpha, beta=beta)
+        assert np.ptp(values) < 1e-12
+    # quasi-convex: on every segment the loss stays below its larger end value
+    a, b = rng.random((200, 2)), rng.random((200, 2))
+    la = plotting_ch2.tversky_pair_loss(a[:, 0], a[:, 1], alpha=alpha, beta=beta)
+    lb = plotting_ch2.tversky_pair_loss(b[:, 0], b[:, 1], alpha=alpha, beta=beta)
+    for t in np.linspace(0, 1, 11):
+        m = (1 - t) * a + t * b
+        lm = plotting_ch2.tversky_pair_loss(m[:, 0], m[:, 1], alpha=alpha, beta=beta)
+        assert np.all(lm <= np.maximum(la, lb) + 1e-12)
+    # not convex: strictly concave in p2 at fixed p1 > 0 (midpoint above the chord)
+    l0, l1, lmid = (plotting_ch2.tversky_pair_loss(0.5, q, alpha=alpha, beta=beta)
+                    for q in (0.0, 1.0, 0.5))
+    assert lmid > (l0 + l1) / 2 + 1e-6
+
+
 def test_tversky_pair_loss_no_mutation_and_minimum():
     p1 = np.array([0.2, 1.0])
     p2 = np.array([0.5, 0.0])
