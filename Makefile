@@ -15,8 +15,10 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet -r requirements.txt
 	@touch $(STAMP)
 
-## Build the HTML book (executing every chapter, with the execution cache) and print its path.
+## Build the HTML book and print its path: tools/prewarm.py executes the chapters on all cores
+## into the execution cache, then the strict build renders them (and re-executes any failure).
 book: $(STAMP)
+	$(PY) tools/prewarm.py
 	$(JB) build . -n -W --keep-going
 	@echo "The book is at: $(CURDIR)/$(HTML)"
 
@@ -52,6 +54,7 @@ chromium:
 ## the built HTML in headless Chromium, the Voila dashboard), then lint.
 test: $(STAMP) chromium
 	rm -rf _build/html $(OFFLINE)
+	$(PY) tools/prewarm.py
 	$(JB) build . -n -W --keep-going
 	$(MAKE) --no-print-directory book-offline
 	SEGLAB_BROWSER_TESTS=required $(PY) -m pytest
