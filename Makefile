@@ -57,7 +57,7 @@ test: $(STAMP) chromium
 	$(PY) tools/prewarm.py
 	$(JB) build . -n -W --keep-going
 	$(MAKE) --no-print-directory book-offline
-	SEGLAB_BROWSER_TESTS=required $(PY) -m pytest
+	SEGLAB_BROWSER_TESTS=required HYPOTHESIS_PROFILE=ci $(PY) -m pytest
 	$(VENV)/bin/ruff check seglab tests benchmarks tools
 
 bench: $(STAMP)

@@ -10,7 +10,7 @@ derivatives.
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from scipy import ndimage
 
@@ -124,33 +124,51 @@ def _away_from_kinks(name, scores, target, c, from_logits, opts):
         assume(np.min(np.abs(_probs(name, scores, c, from_logits) - 0.5)) > 1e-4)
 
 
+def _derivative(f, h):
+    """Richardson-extrapolated central difference of ``f`` at 0, error O(h^4).
+
+    ``(4 D(h/2) - D(h)) / 3`` with ``D(h) = (f(h) - f(-h)) / (2h)`` cancels the h^2 term of the
+    central difference, so the reference stays accurate where the loss has large higher
+    derivatives (log p near p = 0).
+    """
+    def central(step):
+        return (f(step) - f(-step)) / (2 * step)
+
+    return (4 * central(h / 2) - central(h)) / 3
+
+
+def _step(touched):
+    """A finite-difference step that stays small relative to the probabilities it moves."""
+    return min(1e-6, 1e-2 * float(np.min(np.minimum(touched, 1 - touched))))
+
+
 def _fd_check(name, scores, target, from_logits, opts, c, rng):
     val, grad = getattr(losses, name)(scores, target, from_logits=from_logits,
                                       return_grad=True, **opts)
     assert grad.shape == scores.shape and grad.dtype == np.float64
     assert val == pytest.approx(value(name, scores, target, from_logits, opts), abs=0)
-    h = 1e-6
+
+    def moved(direction, t):
+        return value(name, scores + t * direction, target, from_logits, opts)
+
     if from_logits or c == 1:
         fd = np.empty_like(scores)
         for idx in np.ndindex(scores.shape):
-            up, down = scores.copy(), scores.copy()
-            up[idx] += h
-            down[idx] -= h
-            fd[idx] = (value(name, up, target, from_logits, opts)
-                       - value(name, down, target, from_logits, opts)) / (2 * h)
+            direction = np.zeros_like(scores)
+            direction[idx] = 1.0
+            h = 1e-6 if from_logits else _step(scores[idx])
+            fd[idx] = _derivative(lambda t, d=direction: moved(d, t), h)
         np.testing.assert_allclose(grad, fd, rtol=1e-5, atol=1e-7)
         return
     # K-class probabilities: directions e_a - e_b at a few pixels keep the sum at 1
     for _ in range(8):
         n, i, j = (rng.integers(s) for s in SHAPE)
         a, b = rng.choice(c, size=2, replace=False)
-        up, down = scores.copy(), scores.copy()
-        up[n, a, i, j] += h
-        up[n, b, i, j] -= h
-        down[n, a, i, j] -= h
-        down[n, b, i, j] += h
-        fd = (value(name, up, target, from_logits, opts)
-              - value(name, down, target, from_logits, opts)) / (2 * h)
+        direction = np.zeros_like(scores)
+        direction[n, a, i, j] = 1.0
+        direction[n, b, i, j] = -1.0
+        h = _step(scores[n, [a, b], i, j])
+        fd = _derivative(lambda t, d=direction: moved(d, t), h)
         np.testing.assert_allclose(grad[n, a, i, j] - grad[n, b, i, j], fd, rtol=1e-5,
                                    atol=1e-7)
 
@@ -160,6 +178,10 @@ def _fd_check(name, scores, target, from_logits, opts, c, rng):
 @pytest.mark.parametrize("from_logits", [True, False])
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 @given(seed=st.integers(0, 2**32 - 1), soft=st.booleans())
+# CI failure of 2026-11-27: a probability of 2e-4 made the plain central difference (h = 1e-6)
+# of the focal loss 1.1e-5 off in relative terms; the reference is now Richardson-extrapolated
+# with a step relative to the probabilities it moves.
+@example(seed=8770, soft=True)
 def test_gradient_matches_finite_differences(name, make_opts, hard, binary_only, c, from_logits,
                                               seed, soft):
     if binary_only and c != 1:
