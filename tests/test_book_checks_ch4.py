@@ -7,52 +7,14 @@ replaced by a wrong one, where the check cell must raise ``AssertionError``. The
 ``surrogate.md`` is not re-run here (the book build runs it).
 """
 
-import sys
-import types
-from pathlib import Path
-
 import pytest
+from book_checks_support import (
+    BOOK,
+    assert_catches_wrong_claim,
+    harmless_glue,  # noqa: F401 - an autouse fixture: stubs myst_nb.glue
+)
 
-jupytext = pytest.importorskip("jupytext")
-matplotlib = pytest.importorskip("matplotlib")
-pytest.importorskip("sympy")
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-
-BOOK = Path(__file__).resolve().parents[1] / "book" / "ch4"
-
-
-def cells_through_check(page, label):
-    """Sources of the page's code cells up to and including the first code cell after ``label``."""
-    notebook = jupytext.read(BOOK / page)
-    sources, seen_label = [], False
-    for cell in notebook.cells:
-        if cell.cell_type == "markdown" and f":label: {label}\n" in cell.source + "\n":
-            seen_label = True
-        elif cell.cell_type == "code":
-            sources.append(cell.source)
-            if seen_label:
-                return sources
-    raise LookupError(f"no check cell after the label {label!r} in {page}")
-
-
-def run_cells(sources, page):
-    namespace = {"__name__": "__book_check__"}
-    try:
-        for index, source in enumerate(sources):
-            exec(compile(source, f"{page}[code cell {index}]", "exec"), namespace)
-    finally:
-        plt.close("all")
-    return namespace
-
-
-@pytest.fixture(autouse=True)
-def harmless_glue(monkeypatch):
-    """``myst_nb.glue`` needs a kernel that records outputs; here it does nothing."""
-    stub = types.ModuleType("myst_nb")
-    stub.glue = lambda *args, **kwargs: None
-    monkeypatch.setitem(sys.modules, "myst_nb", stub)
+CHAPTER = BOOK / "ch4"
 
 
 # (page, label, claim as written in the check cell, a wrong claim)
@@ -90,12 +52,4 @@ MUTATIONS = [
 @pytest.mark.parametrize("page, label, claim, wrong", MUTATIONS,
                          ids=[f"{m[1]}-{i}" for i, m in enumerate(MUTATIONS)])
 def test_check_passes_and_catches_a_wrong_claim(page, label, claim, wrong):
-    sources = cells_through_check(page, label)
-    assert claim in sources[-1], f"the claim {claim!r} is not in the check cell of {label}"
-    run_cells(sources, page)
-    sources[-1] = sources[-1].replace(claim, wrong)
-    with pytest.raises(AssertionError) as excinfo:
-        run_cells(sources, page)
-    frames = [str(entry.frame.code.path) for entry in excinfo.traceback
-              if "code cell" in str(entry.frame.code.path)]
-    assert frames[-1].endswith(f"[code cell {len(sources) - 1}]"), frames
+    assert_catches_wrong_claim(CHAPTER / page, label, claim, wrong)
