@@ -1,10 +1,10 @@
-"""The check cells of chapter 4 (perfect loss, surrogate) catch broken statements.
+"""The check cells of chapter 4 (perfect loss, surrogate, metrics table) catch broken statements.
 
-For a result of ``book/ch4/perfect_loss.md`` or ``book/ch4/surrogate.md`` (found through its
-``:label:``), the page's code cells run in a fresh namespace up to and including the result's check
-cell: once as written, where the check must pass, and once with the claim in the check cell
-replaced by a wrong one, where the check cell must raise ``AssertionError``. The experiment of
-``surrogate.md`` is not re-run here (the book build runs it).
+For a result of ``book/ch4/perfect_loss.md``, ``book/ch4/surrogate.md`` or
+``book/ch4/metrics_table.md`` (found through its ``:label:``), the page's code cells run in a fresh
+namespace up to and including the result's check cell: once as written, where the check must pass,
+and once with the claim in the check cell replaced by a wrong one, where the check cell must raise
+``AssertionError``. The experiment of ``surrogate.md`` is not re-run here (the book build runs it).
 """
 
 import pytest
@@ -46,6 +46,20 @@ MUTATIONS = [
      "delta = 4 * eps / (pi - 2 * eps)", "delta = 0.2 * eps / (pi - 2 * eps)"),
     ("perfect_loss.md", "thm-price-of-conflict",
      "assert not np.any(no_worse & better)", "assert np.any(no_worse & better)"),
+    ("metrics_table.md", "prop-ch4-decomposable",
+     "assert np.allclose(gains[\"iou\"], (1 / 4, 1 / 64))",
+     "assert np.allclose(gains[\"iou\"], (1 / 4, 1 / 16))"),
+    ("metrics_table.md", "prop-ch4-chance",
+     "np.isclose(m[\"dice\"], 2 * pi * q / (pi + q))",
+     "np.isclose(m[\"dice\"], pi * q / (pi + q))"),
+    ("metrics_table.md", "prop-ch4-threshold",
+     "assert np.isclose(s[is_top_k].max(), s.max()), name",
+     "assert np.isclose(s[~is_top_k].max(), s.max()), name"),
+    ("metrics_table.md", "prop-ch4-axioms",
+     "assert np.isclose(d_mcc([3], [2]), 4 / 3)", "assert np.isclose(d_mcc([3], [2]), 1)"),
+    ("metrics_table.md", "prop-ch4-boundary-sensitive",
+     "surface.surface_dice(near, G, tolerance=3.0), 77 / 80)",
+     "surface.surface_dice(near, G, tolerance=3.0), 72 / 80)"),
 ]
 
 
