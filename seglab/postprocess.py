@@ -911,13 +911,15 @@ class _Permutohedral:
         total = rounded.sum(axis=1).astype(np.int64)
         # The rank of each coordinate of rem0 - elev, as a stable argsort would give it, by
         # comparing the (d + 1) d / 2 pairs (much faster than argsort along short rows).
-        diff = rem0 - elev
-        rank = np.zeros((n, d + 1), dtype=np.int64)
+        # Coordinates as contiguous rows for the comparisons.
+        diff = np.ascontiguousarray((rem0 - elev).T)
+        rank = np.zeros((d + 1, n), dtype=np.int64)
         for a in range(d + 1):
             for b in range(a + 1, d + 1):
-                before = diff[:, b] < diff[:, a]
-                rank[:, a] += before
-                rank[:, b] += ~before
+                before = diff[b] < diff[a]
+                rank[a] += before
+                rank[b] += ~before
+        rank = np.ascontiguousarray(rank.T)
         rank += total[:, None]
         wrap = (d + 1) * ((rank < 0).astype(np.int64) - (rank > d))
         rank += wrap
@@ -1038,52 +1040,58 @@ class _LatticeFilter:
             self._weights[:, part] = lattice.weights
         self._n, self._total = n, total
         self._stack = None
-        self.rescale([None] * len(lattices), [None] * len(lattices))
+        # Unit factors until rescale (splat and slice share the weights, never modified).
+        indptr = np.arange(0, n * width + 1, width, dtype=self._index)
+        self._splat = sp.csc_matrix((self._weights.ravel(), self._cols.ravel(), indptr),
+                                    shape=(total + 1, n))
+        self._slice = sp.csr_matrix((self._weights.ravel(), self._cols.ravel(), indptr),
+                                    shape=(n, total + 1))
+        self._diagonal = False
         # Blur step j of every lattice at once: row v holds 1 at v and 1/2 at its two
         # neighbours along direction j (unoccupied ones left out, their values being 0); a
         # lattice with fewer directions keeps 1 at v; the last row stays 0.
         self._blur = []
         for j in range(max(lattice.d + 1 for lattice in lattices)):
-            rows, cols, vals = [], [], []
+            cols = np.full((total + 1, 3), total, dtype=self._index)
+            cols[:total, 0] = np.arange(total)
             for lattice, off in zip(lattices, offsets[:-1], strict=True):
-                m = lattice.num_vertices
-                own = np.arange(off, off + m)
-                rows.append(own)
-                cols.append(own)
-                vals.append(np.ones(m))
-                for nb in lattice.neighbours[j] if j <= lattice.d else ():
-                    hit = nb < m
-                    rows.append(own[hit])
-                    cols.append(nb[hit] + off)
-                    vals.append(np.full(hit.sum(), 0.5))
-            self._blur.append(sp.csr_matrix(
-                (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
-                shape=(total + 1, total + 1)))
+                if j <= lattice.d:
+                    for side, nb in enumerate(lattice.neighbours[j], start=1):
+                        cols[off : off + lattice.num_vertices, side] = nb + off
+            # Unoccupied neighbours (the last row) and the last row itself are left out.
+            keep = cols < total
+            for lattice, off in zip(lattices, offsets[:-1], strict=True):
+                if j <= lattice.d:
+                    keep[off : off + lattice.num_vertices, 1:] &= (
+                        np.stack(lattice.neighbours[j], axis=1) < lattice.num_vertices)
+            vals = np.broadcast_to(np.array([1.0, 0.5, 0.5]), keep.shape)[keep]
+            indptr = np.r_[0, np.cumsum(keep.sum(axis=1))].astype(self._index)
+            self._blur.append(sp.csr_matrix((vals, cols[keep], indptr),
+                                            shape=(total + 1, total + 1)))
 
     def rescale(self, before, after, diagonal=None):
         """Set the factors: lists ``before`` and ``after`` (one (N,) array or None per
         lattice) and ``diagonal`` ((N,) or None)."""
         n, total = self._n, self._total
-        splat = self._weights.copy()
-        slc = self._weights.copy()
+        width = self._weights.shape[1]
+        wide = width + (diagonal is not None)
+        splat = np.empty((n, width))
+        slc = np.empty((n, wide))
         for (part, _), b, a in zip(self._parts, before, after, strict=True):
-            if b is not None:
-                splat[:, part] *= b[:, None]
-            if a is not None:
-                slc[:, part] *= a[:, None]
-        width = splat.shape[1]
+            w = self._weights[:, part]
+            splat[:, part] = w if b is None else w * b[:, None]
+            slc[:, part] = w if a is None else w * a[:, None]
         indptr = np.arange(0, n * width + 1, width, dtype=self._index)
         self._splat = sp.csc_matrix((splat.ravel(), self._cols.ravel(), indptr),
                                     shape=(total + 1, n))
         self._diagonal = diagonal is not None
+        cols = self._cols
         if self._diagonal:
-            cols = np.concatenate([self._cols, np.arange(total + 1, total + 1 + n,
-                                                         dtype=self._index)[:, None]], axis=1)
-            slc = np.concatenate([slc, diagonal[:, None]], axis=1)
-            width += 1
-        else:
-            cols = self._cols
-        indptr = np.arange(0, n * width + 1, width, dtype=self._index)
+            slc[:, width] = diagonal
+            cols = np.empty((n, wide), dtype=self._index)
+            cols[:, :width] = self._cols
+            cols[:, width] = np.arange(total + 1, total + 1 + n)
+        indptr = np.arange(0, n * wide + 1, wide, dtype=self._index)
         self._slice = sp.csr_matrix((slc.ravel(), cols.ravel(), indptr),
                                     shape=(n, total + 1 + n * self._diagonal))
 
