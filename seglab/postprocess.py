@@ -1262,17 +1262,18 @@ class CRFResult:
 def _softmax(logits):
     """Softmax over the last axis, in place (callers pass an array they own).
 
-    Any shift per row leaves the result unchanged. The global maximum, when
-    the values span at most 600, is as safe as the row maxima and much
-    cheaper than them: nothing overflows, and every exponential is at least
-    :math:`e^{-600}`, a normal float64, so none underflows or loses
-    relative precision.
+    Any shift per row leaves the result unchanged. Values within [-600, 600]
+    need none; values that span at most 600 are shifted by their global
+    maximum; only others by the row maxima (the costliest pass). In the first
+    two cases every exponential lies in :math:`[e^{-600}, e^{600}]`, normal
+    float64 numbers whose sum over a row cannot overflow, so none underflows
+    or loses relative precision.
     """
-    top = logits.max()
-    if top - logits.min() <= 600.0:
-        logits -= top
-    else:
+    top, bottom = logits.max(), logits.min()
+    if top - bottom > 600.0:
         logits -= logits.max(axis=-1, keepdims=True)
+    elif top > 600.0 or bottom < -600.0:
+        logits -= top
     np.exp(logits, out=logits)
     logits /= logits.sum(axis=-1, keepdims=True)
     return logits
