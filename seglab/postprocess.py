@@ -862,14 +862,18 @@ def _unique_inverse(codes):
     span = int(flat.max()) - low
     bits = max(int(flat.size - 1).bit_length(), 1)
     if span.bit_length() + bits <= 62:
-        packed = np.sort(((flat - low) << bits) | np.arange(flat.size))
+        packed = flat - low
+        packed <<= bits
+        packed |= np.arange(flat.size)
+        packed.sort()
         ordered = packed >> bits
-        positions = packed & ((1 << bits) - 1)
+        positions = np.bitwise_and(packed, (1 << bits) - 1, out=packed)
         first = np.empty(flat.size, dtype=bool)
         first[0] = True
         np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
         uniq = ordered[first] + low
-        sorted_inverse = np.cumsum(first) - 1
+        sorted_inverse = np.cumsum(first)
+        sorted_inverse -= 1
         first_positions = positions[first]
     else:
         uniq, first_positions, sorted_inverse = np.unique(flat, return_index=True,
@@ -910,8 +914,8 @@ class _Permutohedral:
         rem0 = rounded * (d + 1)
         total = rounded.sum(axis=1).astype(np.int64)
         # The rank of each coordinate of rem0 - elev, as a stable argsort would give it, by
-        # comparing the (d + 1) d / 2 pairs (much faster than argsort along short rows).
-        # Coordinates as contiguous rows for the comparisons.
+        # comparing the (d + 1) d / 2 pairs of coordinates, stored as contiguous rows (much
+        # faster than argsort along short rows).
         diff = np.ascontiguousarray((rem0 - elev).T)
         rank = np.zeros((d + 1, n), dtype=np.int64)
         for a in range(d + 1):
@@ -1542,8 +1546,11 @@ def dense_crf(prob, image, *, spatial_sigma=3.0, spatial_weight=3.0, bilateral_s
         if track_energy:
             energies.append(free_energy(q, pair))
     labels = q.argmax(axis=1).reshape(h, w)
-    q = np.ascontiguousarray(q.T).reshape(k, h, w)
-    return CRFResult(q=q, labels=labels, free_energy=np.array(energies))
+    # (K, N) copy by blocks of pixels (cache-friendly, unlike one strided transpose).
+    out = np.empty((k, n))
+    for start in range(0, n, 2048):
+        out[:, start : start + 2048] = q[start : start + 2048].T
+    return CRFResult(q=out.reshape(k, h, w), labels=labels, free_energy=np.array(energies))
 
 
 # --------------------------------------------------------------------------
