@@ -846,12 +846,56 @@ def icm(prob, *, lam, connectivity=4, diagonal_weight=_DIAGONAL, eps=1e-6,
 # Gaussian filtering in feature space: exact and permutohedral lattice
 
 
-class _Permutohedral:
-    """Splat / blur / slice on the permutohedral lattice (Adams, Baek and Davis 2010).
+def _unique_inverse(codes):
+    """The distinct values of an int64 array, numbered in order of first occurrence.
 
-    Built once per feature set; :meth:`apply` then filters any number of
-    channels with sparse matrix products and gathers (no Python loop over
-    points).
+    Returns ``(uniq, ids, inverse)``: ``uniq`` the distinct values in
+    increasing order, ``ids[i]`` the number of ``uniq[i]`` (the rank of its
+    first occurrence in ``codes.ravel()``), and ``inverse`` (shaped like
+    ``codes``) the number of each entry. When the values' range leaves room
+    for the positions in the low bits of an int64, one plain sort of the
+    packed values gives all three (much faster than the argsort behind
+    ``np.unique``'s inverse).
+    """
+    flat = codes.ravel()
+    low = int(flat.min())
+    span = int(flat.max()) - low
+    bits = max(int(flat.size - 1).bit_length(), 1)
+    if span.bit_length() + bits <= 62:
+        packed = flat - low
+        packed <<= bits
+        packed |= np.arange(flat.size)
+        packed.sort()
+        ordered = packed >> bits
+        positions = np.bitwise_and(packed, (1 << bits) - 1, out=packed)
+        first = np.empty(flat.size, dtype=bool)
+        first[0] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+        uniq = ordered[first] + low
+        sorted_inverse = np.cumsum(first)
+        sorted_inverse -= 1
+        first_positions = positions[first]
+    else:
+        uniq, first_positions, sorted_inverse = np.unique(flat, return_index=True,
+                                                          return_inverse=True)
+        positions = slice(None)
+    ids = np.empty(uniq.size, dtype=np.int64)
+    ids[np.argsort(first_positions)] = np.arange(uniq.size)
+    inverse = np.empty(flat.size, dtype=np.int64)
+    inverse[positions] = ids[sorted_inverse]
+    return uniq, ids, inverse.reshape(codes.shape)
+
+
+class _Permutohedral:
+    """The permutohedral lattice of a feature set (Adams, Baek and Davis 2010).
+
+    Each of the N points lies in a simplex of the lattice: ``vertices[i]``
+    holds the indices of its :math:`d + 1` corners among the
+    ``num_vertices`` occupied lattice points and ``weights[i]`` its
+    barycentric coordinates; ``neighbours[j]`` gives, for every vertex, its
+    two neighbours along lattice direction :math:`j` (``num_vertices`` where
+    the neighbour is not occupied). :class:`_LatticeFilter` splats, blurs and
+    slices with it.
     """
 
     def __init__(self, features):
@@ -869,54 +913,65 @@ class _Permutohedral:
         rounded = np.round(elev / (d + 1))
         rem0 = rounded * (d + 1)
         total = rounded.sum(axis=1).astype(np.int64)
-        order = np.argsort(rem0 - elev, axis=1, kind="stable")
-        rank = np.empty((n, d + 1), dtype=np.int64)
-        np.put_along_axis(rank, order, np.arange(d + 1)[None, :], axis=1)
+        # The rank of each coordinate of rem0 - elev, as a stable argsort would give it, by
+        # comparing the (d + 1) d / 2 pairs of coordinates, stored as contiguous rows (much
+        # faster than argsort along short rows).
+        diff = np.ascontiguousarray((rem0 - elev).T)
+        rank = np.zeros((d + 1, n), dtype=np.int64)
+        for a in range(d + 1):
+            for b in range(a + 1, d + 1):
+                before = diff[b] < diff[a]
+                rank[a] += before
+                rank[b] += ~before
+        rank = np.ascontiguousarray(rank.T)
         rank += total[:, None]
-        low, high = rank < 0, rank > d
-        rank[low] += d + 1
-        rem0[low] += d + 1
-        rank[high] -= d + 1
-        rem0[high] -= d + 1
-        # Barycentric coordinates.
+        wrap = (d + 1) * ((rank < 0).astype(np.int64) - (rank > d))
+        rank += wrap
+        rem0 += wrap
+        # Barycentric coordinates: with v_(k) the coordinate of rank k, coordinate p gets
+        # v_(d - p) - v_(d + 1 - p) (terms out of range left out), then coordinate 0
+        # gets 1 + coordinate d + 1.
         v = (elev - rem0) / (d + 1)
+        order = np.empty((n, d + 1), dtype=np.int64)
+        np.put_along_axis(order, rank, np.arange(d + 1)[None, :], axis=1)
+        by_rank = np.take_along_axis(v, order, axis=1)[:, ::-1]
         bary = np.zeros((n, d + 2))
-        rows = np.arange(n)[:, None]
-        bary[rows, d - rank] += v
-        bary[rows, d - rank + 1] -= v
+        bary[:, : d + 1] = by_rank
+        bary[:, 1:] -= by_rank
         bary[:, 0] += 1.0 + bary[:, d + 1]
+        self.weights = bary[:, : d + 1]
         # The d + 1 vertices of each point's simplex, r = 0..d, have first d coordinates
         # rem0 + r - (d + 1) [rank > d - r]; encode them as integers in a mixed radix wide
         # enough for the vertices and their blur neighbours (offsets within 2d + 1).
         rem0 = rem0[:, :d].astype(np.int64)
-        rank = rank[:, :d]
         pad = 2 * d + 3
         self._lo = rem0.min(axis=0) - pad
         self._span = rem0.max(axis=0) + pad - self._lo + 1
         if np.sum(np.log2(self._span.astype(np.float64))) > 62:
             raise ValueError("features span too many lattice cells; scale them down")
         self._radix = np.cumprod(np.r_[1, self._span[:-1]])
-        base = self._encode(rem0)
-        codes = np.empty((n, d + 1), dtype=np.int64)
-        for r in range(d + 1):
-            codes[:, r] = base + r * self._radix.sum()
-            for col in range(d):
-                codes[:, r] -= (d + 1) * self._radix[col] * (rank[:, col] > d - r)
-        uniq, inverse = np.unique(codes.ravel(), return_inverse=True)
+        # The sum over the columns with rank > d - r of their radix is a cumulative sum
+        # over ranks (integers, so exact; int64 wraps around alike in any order).
+        shift = np.zeros((n, d + 1), dtype=np.int64)
+        np.cumsum(np.r_[self._radix, 0][order[:, :0:-1]], axis=1, out=shift[:, 1:])
+        codes = (self._encode(rem0)[:, None] + np.arange(d + 1) * self._radix.sum()
+                 - (d + 1) * shift)
+        # Vertices numbered in order of first use by the points (raster order for an
+        # image), so that splat and slice touch nearby rows of the lattice's values.
+        uniq, ids, self.vertices = _unique_inverse(codes)
         m = uniq.size
         self.num_vertices = m
-        self._splat = sp.csr_matrix(
-            (bary[:, : d + 1].ravel(), (inverse.ravel(), np.repeat(np.arange(n), d + 1))),
-            shape=(m, n))
-        self._slice = self._splat.T.tocsr()
-        vertex_keys = (uniq[:, None] // self._radix) % self._span + self._lo
-        self._neighbours = []
+        by_id = np.empty(m, dtype=np.int64)
+        by_id[ids] = uniq
+        vertex_keys = (by_id[:, None] // self._radix) % self._span + self._lo
+        ids = np.r_[ids, m]
+        self.neighbours = []
         for j in range(d + 1):
             step = np.full(d, 1, dtype=np.int64)
             if j < d:
                 step[j] = -d
-            self._neighbours.append((self._lookup(uniq, vertex_keys - step),
-                                     self._lookup(uniq, vertex_keys + step)))
+            self.neighbours.append((ids[self._lookup(uniq, vertex_keys - step)],
+                                    ids[self._lookup(uniq, vertex_keys + step)]))
 
     def _encode(self, keys):
         codes = np.zeros(keys.shape[0], dtype=np.int64)
@@ -930,18 +985,9 @@ class _Permutohedral:
         idx = np.minimum(idx, uniq.size - 1)
         return np.where(uniq[idx] == codes, idx, uniq.size)
 
-    def scale(self, before, after):
-        """Make :meth:`apply` compute ``after * L(before * v)`` (per-point factors)."""
-        self._splat = self._splat @ sp.diags(before)
-        self._slice = sp.diags(after) @ self._slice
-
     def apply(self, values):
         """Splat, blur with [1/2, 1, 1/2] along the d + 1 lattice directions, slice."""
-        lat = np.zeros((self.num_vertices + 1, values.shape[1]))
-        lat[:-1] = self._splat @ values
-        for n1, n2 in self._neighbours:
-            lat[:-1] = lat[:-1] + 0.5 * (lat[n1] + lat[n2])
-        return self._slice @ lat[:-1]
+        return _LatticeFilter([self]).apply(values)
 
     @property
     def gain(self):
@@ -954,6 +1000,136 @@ class _Permutohedral:
         """
         d = self.d
         return 2.0 ** (d + 1) * (3.0 / (4.0 * np.pi)) ** (d / 2) / np.sqrt(d + 1)
+
+
+class _LatticeFilter:
+    r"""Filtering with one or more lattices on the same N points.
+
+    Computes :math:`\sum_t a_t \odot L_t(b_t \odot v) + c \odot v`, with
+    :math:`L_t` the splat-blur-slice of lattice :math:`t` and per-point
+    factors :math:`a_t, b_t, c` (ones, ones and zero until :meth:`rescale`).
+    The lattices' vertices are stacked in one array of values, followed by a
+    zero row that stands for every unoccupied neighbour, so that one sparse
+    product splats onto all of them and one slices back from all of them:
+
+    * splat: an :math:`(M + 1) \times N` CSC matrix (point :math:`i`'s column
+      holds its simplices' vertices, weights ``b[i] * weights[i]``), whose
+      product reads the rows of ``v`` in order and scatters them onto the
+      lattice (much faster than the CSR product of the same matrix, which
+      gathers scattered rows of ``v``; both add each vertex's terms in
+      increasing order of the points);
+    * blur: for each direction :math:`j`, a sparse matrix with 1 on the
+      diagonal and 1/2 at the two neighbours along direction :math:`j`
+      (identity rows for a lattice with fewer directions);
+    * slice: the :math:`N \times (M + 1)` CSR matrix with the same structure
+      and weights ``a[i] * weights[i]``; with :math:`c`, one more entry per
+      row reads ``v`` itself, stacked below the blurred values.
+    """
+
+    def __init__(self, lattices):
+        n = lattices[0].vertices.shape[0]
+        offsets = np.cumsum([0, *(lattice.num_vertices for lattice in lattices)])
+        total = int(offsets[-1])
+        width = sum(lattice.d + 1 for lattice in lattices)
+        self._index = np.int32 if total + 1 + n < 2**31 and n * (width + 1) < 2**31 else np.int64
+        self._cols = np.empty((n, width), dtype=self._index)
+        self._weights = np.empty((n, width))
+        self._parts = []
+        start = 0
+        for lattice, off in zip(lattices, offsets[:-1], strict=True):
+            part = slice(start, start + lattice.d + 1)
+            start = part.stop
+            self._parts.append((part, slice(off, off + lattice.num_vertices)))
+            np.add(lattice.vertices, off, out=self._cols[:, part], casting="unsafe")
+            self._weights[:, part] = lattice.weights
+        self._n, self._total = n, total
+        self._stack = None
+        # Unit factors until rescale (splat and slice share the weights, never modified).
+        indptr = np.arange(0, n * width + 1, width, dtype=self._index)
+        self._splat = sp.csc_matrix((self._weights.ravel(), self._cols.ravel(), indptr),
+                                    shape=(total + 1, n))
+        self._slice = sp.csr_matrix((self._weights.ravel(), self._cols.ravel(), indptr),
+                                    shape=(n, total + 1))
+        self._diagonal = False
+        # Blur step j of every lattice at once: row v holds 1 at v and 1/2 at its two
+        # neighbours along direction j (unoccupied ones left out, their values being 0); a
+        # lattice with fewer directions keeps 1 at v; the last row stays 0.
+        self._blur = []
+        for j in range(max(lattice.d + 1 for lattice in lattices)):
+            cols = np.full((total + 1, 3), total, dtype=self._index)
+            cols[:total, 0] = np.arange(total)
+            for lattice, off in zip(lattices, offsets[:-1], strict=True):
+                if j <= lattice.d:
+                    for side, nb in enumerate(lattice.neighbours[j], start=1):
+                        cols[off : off + lattice.num_vertices, side] = nb + off
+            # Unoccupied neighbours (the last row) and the last row itself are left out.
+            keep = cols < total
+            for lattice, off in zip(lattices, offsets[:-1], strict=True):
+                if j <= lattice.d:
+                    keep[off : off + lattice.num_vertices, 1:] &= (
+                        np.stack(lattice.neighbours[j], axis=1) < lattice.num_vertices)
+            vals = np.broadcast_to(np.array([1.0, 0.5, 0.5]), keep.shape)[keep]
+            indptr = np.r_[0, np.cumsum(keep.sum(axis=1))].astype(self._index)
+            self._blur.append(sp.csr_matrix((vals, cols[keep], indptr),
+                                            shape=(total + 1, total + 1)))
+
+    def rescale(self, before, after, diagonal=None):
+        """Set the factors: lists ``before`` and ``after`` (one (N,) array or None per
+        lattice) and ``diagonal`` ((N,) or None)."""
+        n, total = self._n, self._total
+        width = self._weights.shape[1]
+        wide = width + (diagonal is not None)
+        splat = np.empty((n, width))
+        slc = np.empty((n, wide))
+        for (part, _), b, a in zip(self._parts, before, after, strict=True):
+            w = self._weights[:, part]
+            splat[:, part] = w if b is None else w * b[:, None]
+            slc[:, part] = w if a is None else w * a[:, None]
+        indptr = np.arange(0, n * width + 1, width, dtype=self._index)
+        self._splat = sp.csc_matrix((splat.ravel(), self._cols.ravel(), indptr),
+                                    shape=(total + 1, n))
+        self._diagonal = diagonal is not None
+        cols = self._cols
+        if self._diagonal:
+            slc[:, width] = diagonal
+            cols = np.empty((n, wide), dtype=self._index)
+            cols[:, :width] = self._cols
+            cols[:, width] = np.arange(total + 1, total + 1 + n)
+        indptr = np.arange(0, n * wide + 1, wide, dtype=self._index)
+        self._slice = sp.csr_matrix((slc.ravel(), cols.ravel(), indptr),
+                                    shape=(n, total + 1 + n * self._diagonal))
+
+    def values_buffer(self, channels):
+        """An (N, channels) array that :meth:`apply` reads without copying."""
+        if self._stack is None or self._stack.shape[1] != channels:
+            self._stack = np.zeros((self._total + 1 + self._n, channels))
+        return self._stack[self._total + 1:]
+
+    def _splat_blur(self, values):
+        lat = self._splat @ values
+        for step in self._blur:
+            lat = step @ lat
+        return lat
+
+    def apply(self, values):
+        """Filter the columns of ``values``, shape (N, C)."""
+        lat = self._splat_blur(values)
+        if not self._diagonal:
+            return self._slice @ lat
+        tail = self.values_buffer(values.shape[1])
+        if values.ctypes.data != tail.ctypes.data or values.strides != tail.strides:
+            tail[...] = values
+        self._stack[: self._total + 1] = lat
+        return self._slice @ self._stack
+
+    def apply_each(self, values):
+        """Each lattice's filter of ``values``, shape (N,), as the columns of an (N, L) array
+        (factors ``before`` and ``after`` as set; no diagonal)."""
+        lat = self._splat_blur(values[:, None])
+        parts = np.zeros((lat.shape[0], len(self._parts)))
+        for t, (_, rows) in enumerate(self._parts):
+            parts[rows, t] = lat[rows, 0]
+        return self._slice[:, : self._total + 1] @ parts if self._diagonal else self._slice @ parts
 
 
 def _exact_kernel(features):
@@ -1088,8 +1264,20 @@ class CRFResult:
 
 
 def _softmax(logits):
-    """Softmax over the last axis, in place (callers pass a fresh array)."""
-    logits -= logits.max(axis=-1, keepdims=True)
+    """Softmax over the last axis, in place (callers pass an array they own).
+
+    Any shift per row leaves the result unchanged. Values within [-600, 600]
+    need none; values that span at most 600 are shifted by their global
+    maximum; only others by the row maxima (the costliest pass). In the first
+    two cases every exponential lies in :math:`[e^{-600}, e^{600}]`, normal
+    float64 numbers whose sum over a row cannot overflow, so none underflows
+    or loses relative precision.
+    """
+    top, bottom = logits.max(), logits.min()
+    if top - bottom > 600.0:
+        logits -= logits.max(axis=-1, keepdims=True)
+    elif top > 600.0 or bottom < -600.0:
+        logits -= top
     np.exp(logits, out=logits)
     logits /= logits.sum(axis=-1, keepdims=True)
     return logits
@@ -1120,7 +1308,7 @@ class _DenseKernels:
         pos = np.stack([yy.ravel(), xx.ravel()], axis=1)
         self.method = method
         self.matrix = np.zeros((n, n)) if method == "exact" else None
-        self.lattices = []
+        lattices, weights = [], []
         self_weight = np.zeros(n)
         for sigma_xy, sigma_rgb, weight in (spatial, bilateral):
             if weight == 0:
@@ -1132,27 +1320,43 @@ class _DenseKernels:
                 kernel = _exact_kernel(feats)
                 scale = kernel.sum(axis=1) ** -0.5 if normalize == "symmetric" else np.ones(n)
                 self.matrix += weight * (scale[:, None] * kernel * scale[None, :])
+                # The self-pair k_ii = 1 (normalised and weighted), left out of the sums.
+                self_weight += weight * scale**2
             else:
-                lattice = _Permutohedral(feats)
-                scale = np.ones(n)
-                if normalize == "symmetric":
-                    scale = (lattice.apply(np.ones((n, 1)))[:, 0] / lattice.gain) ** -0.5
-                # Fold normalisation, gain and weight into the splat and slice matrices.
-                lattice.scale(scale, weight * scale / lattice.gain)
-                self.lattices.append(lattice)
-            # The self-pair k_ii = 1 (normalised and weighted), left out of the sums.
-            self_weight += weight * scale**2
+                lattices.append(_Permutohedral(feats))
+                weights.append(weight)
+        self.filter = None
+        if lattices:
+            # Both kernels' lattices in one filter: one splat and one slice per call.
+            self.filter = _LatticeFilter(lattices)
+            scales = [np.ones(n)] * len(lattices)
+            if normalize == "symmetric":
+                sums = self.filter.apply_each(np.ones(n))
+                scales = [(sums[:, t] / lattice.gain) ** -0.5
+                          for t, lattice in enumerate(lattices)]
+            for weight, scale in zip(weights, scales, strict=True):
+                self_weight += weight * scale**2
+            # Fold normalisation, gain and weight into the splat and slice weights, and
+            # the self-pairs' removal into the slice.
+            self.filter.rescale(scales, [weight * scale / lattice.gain for weight, scale, lattice
+                                         in zip(weights, scales, lattices, strict=True)],
+                                diagonal=-self_weight)
         self.self_weight = self_weight[:, None]
         if method == "exact":
             np.fill_diagonal(self.matrix, 0.0)
 
+    def buffer(self, k):
+        """An (N, k) array for Q that the kernels read without copying."""
+        if self.filter is None:
+            return np.empty((self.self_weight.shape[0], k))
+        return self.filter.values_buffer(k)
+
     def __call__(self, q):
         if self.method == "exact":
             return self.matrix @ q
-        out = -self.self_weight * q
-        for lattice in self.lattices:
-            out += lattice.apply(q)
-        return out
+        if self.filter is None:
+            return -self.self_weight * q
+        return self.filter.apply(q)
 
 
 def dense_crf(prob, image, *, spatial_sigma=3.0, spatial_weight=3.0, bilateral_sigma_xy=80.0,
@@ -1310,20 +1514,27 @@ def dense_crf(prob, image, *, spatial_sigma=3.0, spatial_weight=3.0, bilateral_s
     kernels = _DenseKernels((h, w), img, spatial=spatial, bilateral=bilateral,
                             normalize=normalize, method=method)
     # (N, K), C-contiguous: every per-pixel softmax and filter then runs on contiguous rows.
-    log_prob = np.log(np.maximum(np.ascontiguousarray(probs.reshape(k, n).T), eps))
-    unary = -log_prob
-    q = _softmax(log_prob.copy())
+    log_prob = np.array(probs.reshape(k, n).T, order="C")
+    np.log(np.maximum(log_prob, eps, out=log_prob), out=log_prob)
+    # Q lives in the kernels' buffer (overwritten in place at every update).
+    q = kernels.buffer(k)
+    q[...] = log_prob
+    _softmax(q)
     # Potts: -(pair @ mu) = pair - (row sum of pair), and softmax ignores the per-pixel constant.
     potts = compat is None
     pair = kernels(q)
 
     def free_energy(q, pair):
-        return float(np.sum(q * unary) + 0.5 * np.sum(q * (pair @ mu)) + _neg_entropy(q))
+        return float(np.sum(q * -log_prob) + 0.5 * np.sum(q * (pair @ mu)) + _neg_entropy(q))
 
     energies = [free_energy(q, pair)] if track_energy else []
     for it in range(n_iter):
         if update == "parallel":
-            q = _softmax(log_prob + pair if potts else log_prob - pair @ mu)
+            if potts:
+                np.add(pair, log_prob, out=q)
+            else:
+                np.subtract(log_prob, pair @ mu, out=q)
+            _softmax(q)
             if track_energy or it < n_iter - 1:
                 pair = kernels(q)
         else:
@@ -1335,8 +1546,11 @@ def dense_crf(prob, image, *, spatial_sigma=3.0, spatial_weight=3.0, bilateral_s
         if track_energy:
             energies.append(free_energy(q, pair))
     labels = q.argmax(axis=1).reshape(h, w)
-    q = np.ascontiguousarray(q.T).reshape(k, h, w)
-    return CRFResult(q=q, labels=labels, free_energy=np.array(energies))
+    # (K, N) copy by blocks of pixels (cache-friendly, unlike one strided transpose).
+    out = np.empty((k, n))
+    for start in range(0, n, 2048):
+        out[:, start : start + 2048] = q[start : start + 2048].T
+    return CRFResult(q=out.reshape(k, h, w), labels=labels, free_energy=np.array(energies))
 
 
 # --------------------------------------------------------------------------

@@ -1,0 +1,112 @@
+"""Internals of the permutohedral filter behind dense_crf(method='fast').
+
+The public behaviour (accuracy against the exact Gaussian sums, agreement with exact inference)
+is tested in test_postprocess_crf.py; these tests pin the building blocks that make it fast:
+the sort-based unique with first-occurrence numbering, the lattice's barycentric weights, the
+fused multi-lattice filter with its per-point factors and diagonal, and the shift-choosing
+softmax.
+"""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from numpy.testing import assert_allclose, assert_array_equal
+from scipy.special import softmax
+
+from seglab import postprocess as pp
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(-(2**62), 2**62 - 1), min_size=1, max_size=60),
+       st.sampled_from([1, 2, 3]), st.booleans())
+def test_unique_inverse_matches_np_unique(values, width, narrow):
+    """Both paths (packed sort for a narrow range, np.unique otherwise): the distinct values in
+    increasing order, every entry mapped to its value, numbers in order of first occurrence."""
+    codes = np.array(values, dtype=np.int64)
+    if narrow:
+        codes = codes % 1000 - 500
+    codes = np.resize(codes, (codes.size, width))
+    uniq, ids, inverse = pp._unique_inverse(codes)
+    assert_array_equal(uniq, np.unique(codes))
+    assert inverse.shape == codes.shape
+    by_id = np.empty_like(uniq)
+    by_id[ids] = uniq
+    assert_array_equal(by_id[inverse], codes)
+    # Number i first appears before number i + 1.
+    flat = inverse.ravel()
+    first = np.array([np.flatnonzero(flat == i)[0] for i in range(uniq.size)])
+    assert np.all(np.diff(first) > 0)
+
+
+@pytest.mark.parametrize("codes", [np.array([[5, 3], [3, 9], [9, 5]]),
+                                   np.array([[2**62 - 1, -(2**62)], [7, 2**62 - 1]])])
+def test_unique_inverse_both_paths(codes):
+    """A narrow range (packed sort) and a 63-bit range (np.unique fallback)."""
+    uniq, ids, inverse = pp._unique_inverse(codes)
+    assert_array_equal(uniq, np.unique(codes))
+    by_id = np.empty_like(uniq)
+    by_id[ids] = uniq
+    assert_array_equal(by_id[inverse], codes)
+    assert_array_equal(inverse.ravel()[[0, 1]], [0, 1])
+
+
+@pytest.mark.parametrize("d", [1, 2, 3, 5])
+def test_lattice_weights_are_barycentric(d):
+    """Each point's weights are the barycentric coordinates of its simplex: in [0, 1], summing
+    to 1, on d + 1 distinct vertices; the neighbour tables point at vertices or the sentinel."""
+    rng = np.random.default_rng(d)
+    lattice = pp._Permutohedral(rng.normal(0.0, 3.0, (500, d)))
+    w = lattice.weights
+    assert w.shape == (500, d + 1)
+    assert np.all(w >= -1e-12) and np.all(w <= 1 + 1e-12)
+    assert_allclose(w.sum(axis=1), 1.0, rtol=0, atol=1e-12)
+    v = np.sort(lattice.vertices, axis=1)
+    assert np.all(np.diff(v, axis=1) > 0)
+    assert v.min() >= 0 and v.max() < lattice.num_vertices
+    assert len(lattice.neighbours) == d + 1
+    for pair in lattice.neighbours:
+        for nb in pair:
+            assert nb.shape == (lattice.num_vertices,)
+            assert nb.min() >= 0 and nb.max() <= lattice.num_vertices
+
+
+def test_fused_filter_equals_sum_of_single_lattice_filters():
+    """sum_t a_t * L_t(b_t * v) + c * v computed by one stacked filter equals the lattices
+    filtered one at a time (the same sums up to their order)."""
+    rng = np.random.default_rng(0)
+    n = 400
+    lattices = [pp._Permutohedral(rng.normal(0.0, 2.0, (n, 2))),
+                pp._Permutohedral(rng.normal(0.0, 1.0, (n, 5)))]
+    before = [rng.uniform(0.5, 2.0, n) for _ in lattices]
+    after = [rng.uniform(0.5, 2.0, n) for _ in lattices]
+    diagonal = rng.normal(size=n)
+    values = rng.normal(size=(n, 3))
+    expected = diagonal[:, None] * values
+    for lattice, b, a in zip(lattices, before, after, strict=True):
+        expected += a[:, None] * lattice.apply(b[:, None] * values)
+    fused = pp._LatticeFilter(lattices)
+    each = fused.apply_each(np.ones(n))
+    for t, lattice in enumerate(lattices):
+        assert_allclose(each[:, t], lattice.apply(np.ones((n, 1)))[:, 0], rtol=1e-13)
+    fused.rescale(before, after, diagonal=diagonal)
+    assert_allclose(fused.apply(values), expected, rtol=1e-12, atol=1e-12)
+    # Values handed over in the filter's own buffer give the same result.
+    buffer = fused.values_buffer(3)
+    buffer[...] = values
+    assert_allclose(fused.apply(buffer), expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("scale,offset", [(5.0, 0.0), (5.0, 2000.0), (5.0, -2000.0),
+                                          (400.0, 0.0)])
+def test_softmax_every_shift_branch(scale, offset):
+    """No shift (values in [-600, 600]), the global maximum (span <= 600, large magnitude) and
+    the row maxima (span > 600) all give scipy's softmax to 1e-13 relative, rows summing to 1."""
+    rng = np.random.default_rng(1)
+    logits = rng.normal(0.0, scale, (200, 7)) + offset
+    expected = softmax(logits, axis=1)
+    out = pp._softmax(logits.copy())
+    assert np.all(np.isfinite(out))
+    assert_allclose(out.sum(axis=1), 1.0, rtol=0, atol=1e-14)
+    big = expected > 1e-300
+    assert_allclose(out[big], expected[big], rtol=1e-13)
