@@ -19,9 +19,9 @@ import argparse
 import os
 import platform
 import sys
-import time
 
 import numpy as np
+from _timing import median_times
 
 import seglab
 from seglab import losses
@@ -37,18 +37,6 @@ def make_inputs(size, k, seed=0):
     x = rng.normal(size=(1, k, size, size))
     np.put_along_axis(x, target[:, None], 2.0 + np.take_along_axis(x, target[:, None], 1), 1)
     return x, target
-
-
-def median_times(candidates, repeats):
-    for func in candidates.values():
-        func()
-    times = {name: [] for name in candidates}
-    for _ in range(repeats):
-        for name, func in candidates.items():
-            start = time.perf_counter()
-            func()
-            times[name].append(time.perf_counter() - start)
-    return {name: float(np.median(values)) for name, values in times.items()}
 
 
 def bare_softmax(x):

@@ -19,11 +19,11 @@ import argparse
 import os
 import platform
 import sys
-import time
 
 import numpy as np
 import sklearn
 import sklearn.metrics as skm
+from _timing import median_times
 
 import seglab
 from seglab import metrics
@@ -39,19 +39,6 @@ def make_labels(size, num_classes, seed=0):
     noise = rng.integers(0, num_classes, (size, size), dtype=np.int64)
     pred = np.where(rng.random((size, size)) < 0.7, target, noise)
     return pred, target
-
-
-def median_times(candidates, repeats):
-    """Median wall time (s) of each callable, running them round-robin ``repeats`` times."""
-    for func in candidates.values():
-        func()  # warm-up: imports, caches, page faults of first allocation
-    times = {name: [] for name in candidates}
-    for _ in range(repeats):
-        for name, func in candidates.items():
-            start = time.perf_counter()
-            func()
-            times[name].append(time.perf_counter() - start)
-    return {name: float(np.median(values)) for name, values in times.items()}
 
 
 def verdict(ok):

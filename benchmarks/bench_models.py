@@ -28,9 +28,9 @@ import argparse
 import os
 import platform
 import sys
-import time
 
 import numpy as np
+from _timing import median_times
 from numpy.lib.stride_tricks import sliding_window_view
 from scipy import special
 
@@ -80,19 +80,6 @@ def bare_conv(x, weight, bias):
 def bare_cnn(params, x):
     hidden = np.maximum(bare_conv(x, params["w1"], params["b1"]), 0.0)
     return bare_conv(hidden, params["w2"], params["b2"])
-
-
-def median_times(candidates, repeats):
-    """Median wall time (s) of each callable, run round-robin ``repeats`` times."""
-    for func in candidates.values():
-        func()
-    times = {name: [] for name in candidates}
-    for _ in range(repeats):
-        for name, func in candidates.items():
-            start = time.perf_counter()
-            func()
-            times[name].append(time.perf_counter() - start)
-    return {name: float(np.median(values)) for name, values in times.items()}
 
 
 def main():

@@ -31,11 +31,11 @@ import argparse
 import os
 import platform
 import sys
-import time
 
 import numpy as np
 import scipy
 import skimage
+from _timing import median_wall_cpu as median_times
 from skimage import data, transform
 from skimage.restoration import denoise_tv_chambolle
 
@@ -50,24 +50,6 @@ except ImportError:  # benchmark-only dependency
 CRF_TARGET_SECONDS = 3.0
 CRF_PARAMS = {"spatial_sigma": 3.0, "spatial_weight": 3.0, "bilateral_sigma_xy": 80.0,
               "bilateral_sigma_rgb": 13.0, "bilateral_weight": 10.0, "n_iter": 5}
-
-
-def median_times(candidates, repeats):
-    """Median wall and CPU times (s) of each callable, run round-robin ``repeats`` times after a
-    warm-up. CPU time (``time.process_time``, all threads) is less sensitive to other processes
-    on a shared machine."""
-    for func in candidates.values():
-        func()
-    wall = {name: [] for name in candidates}
-    cpu = {name: [] for name in candidates}
-    for _ in range(repeats):
-        for name, func in candidates.items():
-            start, start_cpu = time.perf_counter(), time.process_time()
-            func()
-            wall[name].append(time.perf_counter() - start)
-            cpu[name].append(time.process_time() - start_cpu)
-    return ({name: float(np.median(v)) for name, v in wall.items()},
-            {name: float(np.median(v)) for name, v in cpu.items()})
 
 
 def crf_inputs(shape=(480, 640), num_classes=21, seed=0):

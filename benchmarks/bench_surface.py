@@ -21,10 +21,10 @@ dependency). Usage: ``python benchmarks/bench_surface.py [--sizes 128 256]
 import argparse
 import platform
 import sys
-import time
 import tracemalloc
 
 import numpy as np
+from _timing import median_times
 from medpy.metric import binary as medpy_binary
 from scipy import ndimage
 
@@ -60,18 +60,6 @@ def pairs(pred, target):
         ("assd", lambda: surface.assd(pred, target),
          lambda: medpy_binary.assd(pred, target)),
     ]
-
-
-def median_times(candidates, repeats):
-    for func in candidates.values():
-        func()  # warm-up
-    times = {name: [] for name in candidates}
-    for _ in range(repeats):
-        for name, func in candidates.items():
-            start = time.perf_counter()
-            func()
-            times[name].append(time.perf_counter() - start)
-    return {name: float(np.median(values)) for name, values in times.items()}
 
 
 def peak_mib(func):
