@@ -1306,10 +1306,9 @@ class _DenseKernels:
         n = h * w
         yy, xx = np.indices(shape, dtype=np.float64)
         pos = np.stack([yy.ravel(), xx.ravel()], axis=1)
-        self.method = method
+        self.method, self.n = method, n
         self.matrix = np.zeros((n, n)) if method == "exact" else None
         lattices, weights = [], []
-        self_weight = np.zeros(n)
         for sigma_xy, sigma_rgb, weight in (spatial, bilateral):
             if weight == 0:
                 continue
@@ -1320,8 +1319,6 @@ class _DenseKernels:
                 kernel = _exact_kernel(feats)
                 scale = kernel.sum(axis=1) ** -0.5 if normalize == "symmetric" else np.ones(n)
                 self.matrix += weight * (scale[:, None] * kernel * scale[None, :])
-                # The self-pair k_ii = 1 (normalised and weighted), left out of the sums.
-                self_weight += weight * scale**2
             else:
                 lattices.append(_Permutohedral(feats))
                 weights.append(weight)
@@ -1334,28 +1331,29 @@ class _DenseKernels:
                 sums = self.filter.apply_each(np.ones(n))
                 scales = [(sums[:, t] / lattice.gain) ** -0.5
                           for t, lattice in enumerate(lattices)]
-            for weight, scale in zip(weights, scales, strict=True):
-                self_weight += weight * scale**2
+            # The self-pairs k_ii = 1 (normalised and weighted), left out of the sums.
+            self_weight = sum(weight * scale**2 for weight, scale in zip(weights, scales,
+                                                                          strict=True))
             # Fold normalisation, gain and weight into the splat and slice weights, and
             # the self-pairs' removal into the slice.
             self.filter.rescale(scales, [weight * scale / lattice.gain for weight, scale, lattice
                                          in zip(weights, scales, lattices, strict=True)],
                                 diagonal=-self_weight)
-        self.self_weight = self_weight[:, None]
         if method == "exact":
+            # The self-pairs k_ii, left out of the sums.
             np.fill_diagonal(self.matrix, 0.0)
 
     def buffer(self, k):
         """An (N, k) array for Q that the kernels read without copying."""
         if self.filter is None:
-            return np.empty((self.self_weight.shape[0], k))
+            return np.empty((self.n, k))
         return self.filter.values_buffer(k)
 
     def __call__(self, q):
         if self.method == "exact":
             return self.matrix @ q
-        if self.filter is None:
-            return -self.self_weight * q
+        if self.filter is None:  # both kernel weights are zero
+            return np.zeros_like(q)
         return self.filter.apply(q)
 
 
