@@ -69,3 +69,16 @@ def source_of(document):
 def slug(document):
     """A file name for a document's screenshot: ``book/ch1/overlap`` -> ``book__ch1__overlap``."""
     return re.sub(r"[^\w.-]+", "__", document)
+
+
+def wait_for_mathjax(page):
+    """Wait until MathJax (loaded by the page) has typeset it."""
+    page.wait_for_function(
+        "() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20_000)
+    page.evaluate("() => MathJax.startup.promise")
+
+
+def wait_for_images(page):
+    """Wait until every ``<img>`` of the page is decoded (hidden slider frames included)."""
+    page.wait_for_function("() => Array.from(document.images).every((img) => img.complete)",
+                           timeout=20_000)

@@ -23,7 +23,16 @@ import re
 
 import jupytext
 import pytest
-from browser_support import ROOT, required, skip_or_fail, slug, source_of, toc_documents
+from browser_support import (
+    ROOT,
+    required,
+    skip_or_fail,
+    slug,
+    source_of,
+    toc_documents,
+    wait_for_images,
+    wait_for_mathjax,
+)
 from bs4 import BeautifulSoup
 
 SITES = {
@@ -146,9 +155,7 @@ def test_page_in_browser(offline_page, serve, document, site_name):
     # Math: typeset by MathJax (offline site: MathJax is part of the site).
     math = page.evaluate(_MATH_STATE)
     if site_name == "offline" and math["math"]:
-        page.wait_for_function(
-            "() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20_000)
-        page.evaluate("() => MathJax.startup.promise")
+        wait_for_mathjax(page)
         math = page.evaluate(_MATH_STATE)
         assert math["untypeset"] == [], f"{document}: math left untypeset: {math['untypeset'][:5]}"
         assert math["containers"] >= math["math"]
@@ -172,8 +179,7 @@ def test_page_in_browser(offline_page, serve, document, site_name):
     assert all(p["text"] > 0 for p in proofs), f"{document}: an empty theorem or proof block"
 
     # Images: every <img> decoded (slider frames included, hidden or not).
-    page.wait_for_function("() => Array.from(document.images).every((img) => img.complete)",
-                           timeout=20_000)
+    wait_for_images(page)
     broken = page.evaluate(_BROKEN_IMAGES)
     assert broken == [], f"{document}: images that did not load: {broken[:5]}"
 

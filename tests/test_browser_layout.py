@@ -20,7 +20,7 @@ desktop width (1280 px viewport) and at a phone width (400 px). The main column 
 """
 
 import pytest
-from browser_support import ROOT, skip_or_fail
+from browser_support import ROOT, skip_or_fail, wait_for_images, wait_for_mathjax
 
 SITE = ROOT / "_build" / "offline" / "_build" / "html"
 WIDTHS = {"desktop": 1280, "narrow": 400}
@@ -89,11 +89,8 @@ def _open(page, serve, document, width):
     response = page.goto(serve(SITE) + f"{document}.html", wait_until="load")
     assert response is not None and response.ok, f"{document}: HTTP {response and response.status}"
     if page.locator("article .math").count():
-        page.wait_for_function(
-            "() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20_000)
-        page.evaluate("() => MathJax.startup.promise")
-    page.wait_for_function("() => Array.from(document.images).every((img) => img.complete)",
-                           timeout=20_000)
+        wait_for_mathjax(page)
+    wait_for_images(page)
 
 
 def _fits(item, column):
