@@ -6,18 +6,24 @@ wrong number or a crash deep inside NumPy. Nothing here modifies its input.
 """
 
 import numbers
+import textwrap
 
 import numpy as np
 
 __all__ = [
     "as_float_array",
     "as_label_array",
+    "check_binary_mask",
+    "check_bool",
     "check_choice",
+    "check_int",
     "check_label_pair",
     "check_probabilities",
     "check_real",
     "check_same_shape",
+    "check_spacing",
     "check_zero_division",
+    "fill_doc",
 ]
 
 
@@ -124,3 +130,93 @@ def check_zero_division(value):
     if not (np.isnan(value) or value in (0.0, 1.0)):
         raise ValueError(f"zero_division must be 0.0, 1.0 or nan, got {value!r}")
     return value
+
+
+def check_bool(value, name):
+    """Return ``value`` as a Python bool; ``TypeError`` for anything but True/False.
+
+    Strings, integers and None are refused: ``from_logits='no'`` must not read as True.
+    """
+    if not isinstance(value, bool | np.bool_):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def check_int(value, name, *, low=None, high=None):
+    """Return ``value`` as a Python int after checking that it is an integer in [low, high].
+
+    Booleans are refused (``True`` is not a count).
+    """
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
+    value = int(value)
+    if low is not None and value < low:
+        raise ValueError(f"{name} must be an int >= {low}, got {value}")
+    if high is not None and value > high:
+        raise ValueError(f"{name} must be an int <= {high}, got {value}")
+    return value
+
+
+def check_binary_mask(x, name, *, ndims=None):
+    """Return ``x`` as a boolean array after checking that it holds only 0 and 1.
+
+    ``x`` may be boolean or integer (0/1); float arrays raise ``TypeError``. ``ndims``,
+    when given, is the tuple of accepted numbers of dimensions. A boolean input is
+    returned without a copy.
+    """
+    is_bool = np.asarray(x).dtype == bool
+    arr = as_label_array(x, name)
+    if ndims is not None and arr.ndim not in ndims:
+        allowed = " or ".join(f"{d}-D" for d in ndims)
+        raise ValueError(f"{name} must be a {allowed} mask, got shape {arr.shape}")
+    if is_bool:
+        return arr.view(bool)
+    low, high = arr.min(), arr.max()
+    if low < 0 or high > 1:
+        raise ValueError(
+            f"{name} must be a binary mask (values 0 and 1), got values in [{low}, {high}] "
+            f"({_describe(arr)})"
+        )
+    return arr.astype(bool)
+
+
+def check_spacing(spacing, ndim, *, name="spacing"):
+    """Return the pixel spacing as a tuple of ``ndim`` positive finite floats.
+
+    ``None`` means unit spacing; a single number applies to every axis; a sequence
+    gives one entry per axis, in array-axis order (what :mod:`scipy.ndimage` calls
+    ``sampling``).
+    """
+    if spacing is None:
+        return (1.0,) * ndim
+    if isinstance(spacing, numbers.Real) and not isinstance(spacing, bool):
+        value = check_real(spacing, name, low=0.0, high=np.inf, low_open=True, high_open=True)
+        return (value,) * ndim
+    arr = np.asarray(spacing)
+    if arr.dtype == bool or not (
+        np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
+    ):
+        raise TypeError(f"{name} must be a positive number or a sequence of them, got {spacing!r}")
+    if arr.shape != (ndim,):
+        raise ValueError(
+            f"{name} must have one entry per axis of the {ndim}-D arrays, got shape {arr.shape}"
+        )
+    arr = arr.astype(np.float64)
+    if not np.all(np.isfinite(arr) & (arr > 0)):
+        raise ValueError(f"{name} must be positive and finite, got {arr.tolist()}")
+    return tuple(arr.tolist())
+
+
+def fill_doc(blocks):
+    """A decorator that fills ``%(key)s`` fields of a docstring from ``blocks``.
+
+    Each block is indented to the docstring's four-space body (as ``scipy.ndimage``'s
+    ``docfiller``); ``blocks`` maps field names to unindented text.
+    """
+    indented = {key: textwrap.indent(text, "    ").lstrip() for key, text in blocks.items()}
+
+    def decorate(func):
+        func.__doc__ = func.__doc__ % indented
+        return func
+
+    return decorate

@@ -23,7 +23,7 @@ import numbers
 import numpy as np
 from scipy import ndimage
 
-from ._validation import as_label_array, check_probabilities, check_real
+from ._validation import as_label_array, check_int, check_probabilities, check_real
 
 __all__ = [
     "horse",
@@ -45,16 +45,8 @@ _CENTRE_CANDIDATES = 32
 # --------------------------------------------------------------------------- helpers
 
 
-def _check_int(value, name, *, low):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
-    if value < low:
-        raise ValueError(f"{name} must be at least {low}, got {value}")
-    return int(value)
-
-
 def _rng(seed):
-    return np.random.default_rng(_check_int(seed, "seed", low=0))
+    return np.random.default_rng(check_int(seed, "seed", low=0))
 
 
 def _check_shape(shape):
@@ -190,7 +182,7 @@ def synthetic_mask(shape=(128, 128), *, foreground_fraction=0.1, num_objects=1, 
     """
     shape = _check_shape(shape)
     fraction = _check_fraction(foreground_fraction)
-    num_objects = _check_int(num_objects, "num_objects", low=1)
+    num_objects = check_int(num_objects, "num_objects", low=1)
     return _blob_mask(shape, fraction, num_objects, _rng(seed))
 
 
@@ -234,9 +226,9 @@ def synthetic_batch(num_images, shape, *, foreground_fraction, num_objects=1, se
     >>> batch.shape, batch.sum(axis=(1, 2)).tolist()
     ((3, 64, 64), [41, 410, 1229])
     """
-    num_images = _check_int(num_images, "num_images", low=1)
+    num_images = check_int(num_images, "num_images", low=1)
     shape = _check_shape(shape)
-    num_objects = _check_int(num_objects, "num_objects", low=1)
+    num_objects = check_int(num_objects, "num_objects", low=1)
     if np.ndim(foreground_fraction) == 0:
         fractions = [_check_fraction(foreground_fraction)] * num_images
     else:
@@ -246,7 +238,7 @@ def synthetic_batch(num_images, shape, *, foreground_fraction, num_objects=1, se
                 f"foreground_fraction has {len(fractions)} entries for "
                 f"num_images={num_images}"
             )
-    children = np.random.SeedSequence(_check_int(seed, "seed", low=0)).spawn(num_images)
+    children = np.random.SeedSequence(check_int(seed, "seed", low=0)).spawn(num_images)
     return np.stack(
         [
             _blob_mask(shape, fraction, num_objects, np.random.default_rng(child))
@@ -561,8 +553,8 @@ def synthetic_images(
     >>> sorted(set(labels.ravel().tolist()))
     [0, 1, 2]
     """
-    num_images = _check_int(num_images, "num_images", low=1)
-    num_classes = _check_int(num_classes, "num_classes", low=2)
+    num_images = check_int(num_images, "num_images", low=1)
+    num_classes = check_int(num_classes, "num_classes", low=2)
     contrast = check_real(contrast, "contrast", low=0.0, high=np.inf, high_open=True)
     blur = check_real(blur, "blur", low=0.0, high=np.inf, high_open=True)
     noise = check_real(noise, "noise", low=0.0, high=np.inf, high_open=True)
@@ -570,7 +562,7 @@ def synthetic_images(
     texture_scale = check_real(
         texture_scale, "texture_scale", low=0.0, high=np.inf, low_open=True, high_open=True
     )
-    seed = _check_int(seed, "seed", low=0)
+    seed = check_int(seed, "seed", low=0)
     masks = synthetic_batch(
         num_images, shape, foreground_fraction=foreground_fraction,
         num_objects=num_objects, seed=seed,

@@ -46,7 +46,7 @@ import textwrap
 import numpy as np
 from scipy import ndimage, special
 
-from ._validation import as_float_array, as_label_array, check_choice, check_real
+from ._validation import as_float_array, as_label_array, check_bool, check_choice, check_real
 
 __all__ = [
     "boundary_loss",
@@ -131,12 +131,6 @@ def _fill_doc(func):
 
 # --------------------------------------------------------------------------
 # Validation
-
-
-def _check_bool(value, name):
-    if not isinstance(value, bool | np.bool_):
-        raise TypeError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
 
 
 def _check_scores(scores, from_logits):
@@ -241,8 +235,8 @@ class _Batch:
     """Validated scores and target with the probabilities and the chain rule back to scores."""
 
     def __init__(self, scores, target, from_logits, return_grad, *, hard=False):
-        self.from_logits = _check_bool(from_logits, "from_logits")
-        self.return_grad = _check_bool(return_grad, "return_grad")
+        self.from_logits = check_bool(from_logits, "from_logits")
+        self.return_grad = check_bool(return_grad, "return_grad")
         self.scores = _check_scores(scores, self.from_logits)
         self.shape = self.scores.shape
         self.binary = self.shape[1] == 1
@@ -801,7 +795,7 @@ def soft_dice_loss(scores, target, *, from_logits=True, return_grad=False, squar
     >>> soft_dice_loss(p, g, from_logits=False)          # 1 - 2*1/(2+3)
     0.6
     """
-    squared = _check_bool(squared, "squared")
+    squared = check_bool(squared, "squared")
     nr, dr = _check_region_options(pooling, absent, smooth_nr, smooth_dr)
     return _overlap_loss(_dice_unit(nr, dr), scores, target, from_logits, return_grad,
                          pooling, absent, squared=squared)
@@ -1483,7 +1477,7 @@ def _selected_channels(batch, include_background):
     if batch.scores.ndim < 3:
         raise ValueError(f"scores must have at least one spatial axis, shape (N, C, *spatial), "
                          f"for a distance-based loss, got shape {batch.shape}")
-    include_background = _check_bool(include_background, "include_background")
+    include_background = check_bool(include_background, "include_background")
     if batch.binary or include_background:
         return slice(None)
     return slice(1, None)

@@ -33,14 +33,15 @@ Conventions shared by all metrics:
 Explained in the book, chapter 1 (book/ch1).
 """
 
-import numbers
 import textwrap
 
 import numpy as np
 
 from ._validation import (
     as_float_array,
+    check_bool,
     check_choice,
+    check_int,
     check_label_pair,
     check_real,
     check_zero_division,
@@ -150,21 +151,6 @@ def _fill_doc(func):
 
 # --------------------------------------------------------------------------
 # Validation of options
-
-
-def _check_int(value, name, *, low=None):
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-    value = int(value)
-    if low is not None and value < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {value}")
-    return value
-
-
-def _check_per_image(per_image):
-    if not isinstance(per_image, bool | np.bool_):
-        raise TypeError(f"per_image must be True or False, got {per_image!r}")
-    return bool(per_image)
 
 
 def _check_average(average, *, allow_default=False):
@@ -315,11 +301,11 @@ def _count(pred, target, num_classes, ignore_index, per_image):
 
 def _prepare(pred, target, num_classes, ignore_index, per_image):
     """Validate a label pair and its options; return pred, target, K, ignore_index, inferred."""
-    per_image = _check_per_image(per_image)
+    per_image = check_bool(per_image, "per_image")
     if num_classes is not None:
-        num_classes = _check_int(num_classes, "num_classes", low=2)
+        num_classes = check_int(num_classes, "num_classes", low=2)
     if ignore_index is not None:
-        ignore_index = _check_int(ignore_index, "ignore_index")
+        ignore_index = check_int(ignore_index, "ignore_index")
     pred, target = check_label_pair(pred, target)
     if per_image and pred.ndim < 2:
         raise ValueError(

@@ -24,25 +24,16 @@ Explained in the book, chapter 2 (``book/ch2``).
 """
 
 import itertools
-import numbers
 
 import numpy as np
 from scipy import ndimage, special
 
-from ._validation import as_float_array, check_real
+from ._validation import as_float_array, check_int, check_real
 
 __all__ = ["Adam", "FilterBank", "PixelLogisticRegression", "TinyCNN", "train", "tune_threshold"]
 
 
 # --------------------------------------------------------------------------- helpers
-
-
-def _check_int(value, name, *, low):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
-    if value < low:
-        raise ValueError(f"{name} must be at least {low}, got {value}")
-    return int(value)
 
 
 def _check_sigmas(sigmas):
@@ -122,7 +113,7 @@ class FilterBank:
 
     def __init__(self, sigmas=(1.0, 2.0, 4.0), *, max_order=2):
         self.sigmas = _check_sigmas(sigmas)
-        self.max_order = _check_int(max_order, "max_order", low=0)
+        self.max_order = check_int(max_order, "max_order", low=0)
         if self.max_order > 2:
             raise ValueError(f"max_order must be 0, 1 or 2, got {max_order}")
         self.mean_ = None
@@ -245,8 +236,8 @@ class _Model:
     max_spatial_dims = None
 
     def __init__(self, in_channels, num_classes):
-        self.in_channels = _check_int(in_channels, "in_channels", low=1)
-        self.num_classes = _check_int(num_classes, "num_classes", low=1)
+        self.in_channels = check_int(in_channels, "in_channels", low=1)
+        self.num_classes = check_int(num_classes, "num_classes", low=1)
         if self.num_classes == 2:
             raise ValueError(
                 "num_classes must be 1 (binary, one sigmoid output) or K >= 3 (softmax); "
@@ -423,7 +414,7 @@ class PixelLogisticRegression(_Model):
 
     def __init__(self, in_channels, num_classes=1, *, seed=0, init_scale=0.0):
         super().__init__(in_channels, num_classes)
-        seed = _check_int(seed, "seed", low=0)
+        seed = check_int(seed, "seed", low=0)
         init_scale = check_real(init_scale, "init_scale", low=0.0, high=np.inf,
                                 high_open=True)
         rng = np.random.default_rng(seed)
@@ -613,10 +604,10 @@ class TinyCNN(_Model):
     def __init__(self, in_channels, num_classes=1, *, hidden=8, kernel_size=3,
                  out_kernel_size=1, seed=0):
         super().__init__(in_channels, num_classes)
-        self.hidden = _check_int(hidden, "hidden", low=1)
+        self.hidden = check_int(hidden, "hidden", low=1)
         self.kernel_size = _check_odd(kernel_size, "kernel_size")
         self.out_kernel_size = _check_odd(out_kernel_size, "out_kernel_size")
-        rng = np.random.default_rng(_check_int(seed, "seed", low=0))
+        rng = np.random.default_rng(check_int(seed, "seed", low=0))
         k1, k2 = self.kernel_size, self.out_kernel_size
         fan1, fan2 = self.in_channels * k1 * k1, self.hidden * k2 * k2
         self.params = {
@@ -654,7 +645,7 @@ class TinyCNN(_Model):
 
 
 def _check_odd(value, name):
-    value = _check_int(value, name, low=1)
+    value = check_int(value, name, low=1)
     if value % 2 == 0:
         raise ValueError(f"{name} must be odd (a 'same' convolution), got {value}")
     return value
@@ -873,8 +864,8 @@ def train(model, inputs, targets, *, loss, steps=None, epochs=None, lr=1e-2, bat
         )
     inputs = model._check_inputs(inputs)
     targets = _check_targets(targets, inputs)
-    batch_size = min(_check_int(batch_size, "batch_size", low=1), inputs.shape[0])
-    rng = np.random.default_rng(_check_int(seed, "seed", low=0))
+    batch_size = min(check_int(batch_size, "batch_size", low=1), inputs.shape[0])
+    rng = np.random.default_rng(check_int(seed, "seed", low=0))
     if loss_options is None:
         loss_options = {}
     elif not isinstance(loss_options, dict):
@@ -886,9 +877,9 @@ def train(model, inputs, targets, *, loss, steps=None, epochs=None, lr=1e-2, bat
     n = inputs.shape[0]
     per_epoch = -(-n // batch_size)
     if steps is not None:
-        total = _check_int(steps, "steps", low=1)
+        total = check_int(steps, "steps", low=1)
     else:
-        total = _check_int(epochs, "epochs", low=1) * per_epoch
+        total = check_int(epochs, "epochs", low=1) * per_epoch
     history = np.empty(total)
     step = 0
     while step < total:

@@ -35,7 +35,6 @@ lattice); morphological baselines :func:`opening`, :func:`closing` and
 Explained in the book, chapter 3 (book/ch3).
 """
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
@@ -43,7 +42,7 @@ import scipy.fft
 import scipy.ndimage as ndi
 import scipy.sparse as sp
 
-from ._validation import as_float_array, check_choice, check_probabilities, check_real
+from ._validation import as_float_array, check_choice, check_int, check_probabilities, check_real
 
 __all__ = [
     "CRFResult",
@@ -68,14 +67,6 @@ MAX_EXACT_PIXELS = 4096
 
 # --------------------------------------------------------------------------
 # Validation
-
-
-def _check_int(value, name, *, low):
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__} {value!r}")
-    if value < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {value}")
-    return int(value)
 
 
 def _check_lam(lam):
@@ -398,9 +389,9 @@ def tv_smooth(prob, *, lam, eps=2e-4, max_num_iter=200, certify=True, certify_to
     f = _check_prob_map(prob)
     lam = _check_lam(lam)
     eps = check_real(eps, "eps", low=0.0, low_open=True)
-    max_num_iter = _check_int(max_num_iter, "max_num_iter", low=1)
+    max_num_iter = check_int(max_num_iter, "max_num_iter", low=1)
     certify_tol = check_real(certify_tol, "certify_tol", low=0.0, low_open=True)
-    certify_max_iter = _check_int(certify_max_iter, "certify_max_iter", low=1)
+    certify_max_iter = check_int(certify_max_iter, "certify_max_iter", low=1)
     channels = f if f.ndim == 3 else f[None]
     u = np.stack([
         denoise_tv_chambolle(ch, weight=lam, eps=eps, max_num_iter=max_num_iter)
@@ -564,8 +555,8 @@ def convex_relaxation(prob, *, lam, from_logodds=False, tv="isotropic", threshol
     threshold = check_real(threshold, "threshold", low=0.0, high=1.0, low_open=True,
                            high_open=True)
     tol = check_real(tol, "tol", low=0.0, low_open=True)
-    max_iter = _check_int(max_iter, "max_iter", low=1)
-    check_every = _check_int(check_every, "check_every", low=1)
+    max_iter = check_int(max_iter, "max_iter", low=1)
+    check_every = check_int(check_every, "check_every", low=1)
 
     tau = sigma = 0.99 / np.sqrt(8.0)
     u = (c < 0).astype(np.float64)
@@ -812,7 +803,7 @@ def icm(prob, *, lam, connectivity=4, diagonal_weight=_DIAGONAL, eps=1e-6,
     (0, True)
     """
     c, lam, weights = _check_potts(prob, lam, connectivity, diagonal_weight, eps)
-    max_iter = _check_int(max_iter, "max_iter", low=1)
+    max_iter = check_int(max_iter, "max_iter", low=1)
     if init is None:
         x = c < 0
     else:
@@ -1493,7 +1484,7 @@ def dense_crf(prob, image, *, spatial_sigma=3.0, spatial_weight=3.0, bilateral_s
                  check_real(bilateral_sigma_rgb, "bilateral_sigma_rgb", **positive),
                  check_real(bilateral_weight, "bilateral_weight", **nonneg))
     mu = _check_compat(compat, k)
-    n_iter = _check_int(n_iter, "n_iter", low=0)
+    n_iter = check_int(n_iter, "n_iter", low=0)
     check_choice(update, "update", ("parallel", "sequential"))
     check_choice(method, "method", ("auto", "exact", "fast"))
     check_choice(normalize, "normalize", ("symmetric", "none"))
@@ -1556,7 +1547,7 @@ def dense_crf(prob, image, *, spatial_sigma=3.0, spatial_weight=3.0, bilateral_s
 
 
 def _check_radius(radius):
-    return _check_int(radius, "radius", low=0)
+    return check_int(radius, "radius", low=0)
 
 
 def opening(mask, *, radius):
@@ -1653,7 +1644,7 @@ def remove_small_components(mask, *, min_size, connectivity=1):
     from skimage.measure import label
 
     mask = _check_mask(mask)
-    min_size = _check_int(min_size, "min_size", low=0)
+    min_size = check_int(min_size, "min_size", low=0)
     check_choice(connectivity, "connectivity", (1, 2))
     labels = label(mask, connectivity=connectivity)
     sizes = np.bincount(labels.ravel())

@@ -60,7 +60,14 @@ from typing import NamedTuple
 import numpy as np
 from scipy import ndimage
 
-from ._validation import as_label_array, check_choice, check_real, check_same_shape
+from ._validation import (
+    check_binary_mask,
+    check_bool,
+    check_choice,
+    check_real,
+    check_same_shape,
+    check_spacing,
+)
 
 __all__ = [
     "SurfaceDistances",
@@ -114,51 +121,11 @@ class SurfaceDistances(NamedTuple):
 # Validation
 
 
-def _check_mask(x, name):
-    is_bool = np.asarray(x).dtype == bool
-    arr = as_label_array(x, name)
-    if arr.ndim not in (2, 3):
-        raise ValueError(f"{name} must be a 2-D or 3-D mask, got shape {arr.shape}")
-    if is_bool:
-        return arr.view(bool)  # a read-only use of the caller's memory: no copy
-    low, high = arr.min(), arr.max()
-    if low < 0 or high > 1:
-        raise ValueError(
-            f"{name} must be a binary mask (values 0 and 1), got values in [{low}, {high}] "
-            f"(shape {arr.shape} and dtype {arr.dtype})"
-        )
-    return arr != 0
-
-
 def _check_pair(pred, target):
-    pred = _check_mask(pred, "pred")
-    target = _check_mask(target, "target")
+    pred = check_binary_mask(pred, "pred", ndims=(2, 3))
+    target = check_binary_mask(target, "target", ndims=(2, 3))
     check_same_shape(pred, target, "pred", "target")
     return pred, target
-
-
-def _check_spacing(spacing, ndim):
-    if spacing is None:
-        return (1.0,) * ndim
-    if isinstance(spacing, numbers.Real) and not isinstance(spacing, bool):
-        value = check_real(spacing, "spacing", low=0.0, high=np.inf, low_open=True,
-                           high_open=True)
-        return (value,) * ndim
-    arr = np.asarray(spacing)
-    if arr.dtype == bool or not (
-        np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
-    ):
-        raise TypeError(
-            f"spacing must be a positive number or a sequence of them, got {spacing!r}"
-        )
-    if arr.shape != (ndim,):
-        raise ValueError(
-            f"spacing must have one entry per axis of the {ndim}-D masks, got shape {arr.shape}"
-        )
-    arr = arr.astype(np.float64)
-    if not np.all(np.isfinite(arr) & (arr > 0)):
-        raise ValueError(f"spacing must be positive and finite, got {arr.tolist()}")
-    return tuple(arr.tolist())
 
 
 def _check_empty(value, name):
@@ -177,17 +144,11 @@ def _check_percentile(percentile):
     return check_real(percentile, "percentile", low=0.0, high=100.0)
 
 
-def _check_bool(value, name):
-    if not isinstance(value, bool | np.bool_):
-        raise TypeError(f"{name} must be True or False, got {value!r}")
-    return bool(value)
-
-
 def _check_weighting(method, weighted, boundary):
     check_choice(method, "method", _METHODS)
     if weighted is None:
         return boundary == "surfels" and method == "inverted_cdf"
-    weighted = _check_bool(weighted, "weighted")
+    weighted = check_bool(weighted, "weighted")
     if weighted and method == "linear":
         raise ValueError(
             "weighted=True needs method='inverted_cdf' (linear interpolation between "
@@ -334,7 +295,7 @@ def boundary_pixels(mask):
            [0, 1, 1, 1, 0],
            [0, 0, 0, 0, 0]])
     """
-    mask = _check_mask(mask, "mask")
+    mask = check_binary_mask(mask, "mask", ndims=(2, 3))
     border = np.zeros_like(mask)
     box = _bounding_box(mask, mask)
     if box is not None:
@@ -402,8 +363,8 @@ def surface_elements(mask, *, spacing=None):
     >>> float(areas.sum())  # a 2x2 square with its corners cut: 4 + 4 * sqrt(2) / 2
     6.82842712474619
     """
-    mask = _check_mask(mask, "mask")
-    spacing = _check_spacing(spacing, mask.ndim)
+    mask = check_binary_mask(mask, "mask", ndims=(2, 3))
+    spacing = check_spacing(spacing, mask.ndim)
     areas = np.zeros(tuple(n + 1 for n in mask.shape))
     box = _bounding_box(mask, mask)
     if box is not None:
@@ -496,7 +457,7 @@ def surface_distances(pred, target, *, spacing=None, boundary="pixels"):
     [1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0]
     """
     pred, target = _check_pair(pred, target)
-    spacing = _check_spacing(spacing, pred.ndim)
+    spacing = check_spacing(spacing, pred.ndim)
     check_choice(boundary, "boundary", _BOUNDARIES)
     result = _distances(pred, target, spacing, boundary)
     if result is None:
@@ -565,7 +526,7 @@ _DIAGONAL = ("the diagonal of the image,\n"
 
 def _prepare(pred, target, spacing, boundary, both_empty, one_empty):
     pred, target = _check_pair(pred, target)
-    spacing = _check_spacing(spacing, pred.ndim)
+    spacing = check_spacing(spacing, pred.ndim)
     check_choice(boundary, "boundary", _BOUNDARIES)
     both_empty = _check_empty(both_empty, "both_empty")
     one_empty = _check_empty(one_empty, "one_empty")

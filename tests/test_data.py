@@ -108,19 +108,19 @@ def test_synthetic_mask_defaults_small_and_1d():
         ({"foreground_fraction": np.nan}, ValueError, "foreground_fraction must not be NaN"),
         ({"foreground_fraction": np.inf}, ValueError, "foreground_fraction must lie"),
         ({"foreground_fraction": "0.1"}, TypeError, "foreground_fraction must be a real"),
-        ({"num_objects": 0}, ValueError, "num_objects must be at least 1"),
-        ({"num_objects": -2}, ValueError, "num_objects must be at least 1"),
-        ({"num_objects": 2.0}, TypeError, "num_objects must be an integer"),
-        ({"num_objects": True}, TypeError, "num_objects must be an integer"),
+        ({"num_objects": 0}, ValueError, "num_objects must be an int >= 1"),
+        ({"num_objects": -2}, ValueError, "num_objects must be an int >= 1"),
+        ({"num_objects": 2.0}, TypeError, "num_objects must be an int"),
+        ({"num_objects": True}, TypeError, "num_objects must be an int"),
         ({"num_objects": 20, "shape": (10, 10)}, ValueError, "num_objects=20 exceeds"),
         ({"shape": (0, 5)}, ValueError, "shape entries must be positive"),
         ({"shape": (-3,)}, ValueError, "shape entries must be positive"),
         ({"shape": ()}, ValueError, "shape must have at least one dimension"),
         ({"shape": (2.5, 3)}, TypeError, "shape must be a tuple of positive integers"),
         ({"shape": None}, TypeError, "shape must be a tuple of positive integers"),
-        ({"seed": -1}, ValueError, "seed must be at least 0"),
-        ({"seed": 1.5}, TypeError, "seed must be an integer"),
-        ({"seed": None}, TypeError, "seed must be an integer"),
+        ({"seed": -1}, ValueError, "seed must be an int >= 0"),
+        ({"seed": 1.5}, TypeError, "seed must be an int"),
+        ({"seed": None}, TypeError, "seed must be an int"),
     ],
 )
 def test_synthetic_mask_validation(kwargs, error, match):
@@ -159,8 +159,8 @@ def test_synthetic_batch_per_image_fractions_3d():
 @pytest.mark.parametrize(
     ("args", "kwargs", "error", "match"),
     [
-        ((0, (8, 8)), {"foreground_fraction": 0.1}, ValueError, "num_images must be at least 1"),
-        ((2.0, (8, 8)), {"foreground_fraction": 0.1}, TypeError, "num_images must be an integer"),
+        ((0, (8, 8)), {"foreground_fraction": 0.1}, ValueError, "num_images must be an int >= 1"),
+        ((2.0, (8, 8)), {"foreground_fraction": 0.1}, TypeError, "num_images must be an int"),
         ((3, (8, 8)), {"foreground_fraction": [0.1, 0.2]}, ValueError, "has 2 entries"),
         ((2, (8, 8)), {"foreground_fraction": [0.1, 1.2]}, ValueError, "foreground_fraction"),
         ((2, (8, 0)), {"foreground_fraction": 0.1}, ValueError, "shape entries"),
@@ -269,7 +269,7 @@ def test_posterior_map_dtypes_and_3d(mask_dtype):
         (np.zeros(4, bool), {"noise": -0.5}, ValueError, "noise must lie"),
         (np.zeros(4, bool), {"noise": np.nan}, ValueError, "noise must not be NaN"),
         (np.zeros(4, bool), {"gain": np.inf}, ValueError, "gain must lie"),
-        (np.zeros(4, bool), {"seed": -1}, ValueError, "seed must be at least 0"),
+        (np.zeros(4, bool), {"seed": -1}, ValueError, "seed must be an int >= 0"),
     ],
 )
 def test_posterior_map_validation(mask, kwargs, error, match):
@@ -300,7 +300,7 @@ def test_sample_labels_frequencies_and_determinism():
         ([0.2, 1.2], {}, ValueError, "eta must hold probabilities"),
         ([0.2, np.nan], {}, ValueError, "eta contains"),
         ([], {}, ValueError, "eta is empty"),
-        ([0.2], {"seed": 0.5}, TypeError, "seed must be an integer"),
+        ([0.2], {"seed": 0.5}, TypeError, "seed must be an int"),
     ],
 )
 def test_sample_labels_validation(eta, kwargs, error, match):
@@ -347,7 +347,7 @@ def test_noisy_prediction_determinism_and_edge_cases():
         (np.array([0, 1]), {"fpr": -0.1}, ValueError, "fpr must lie"),
         (np.array([0, 1]), {"fpr": np.nan}, ValueError, "fpr must not be NaN"),
         (np.array([0, 1]), {"tpr": "high"}, TypeError, "tpr must be a real"),
-        (np.array([0, 1]), {"seed": -3}, ValueError, "seed must be at least 0"),
+        (np.array([0, 1]), {"seed": -3}, ValueError, "seed must be an int >= 0"),
     ],
 )
 def test_noisy_prediction_validation(target, kwargs, error, match):

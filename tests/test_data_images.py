@@ -54,7 +54,7 @@ def test_deterministic_and_seed_dependent():
 
 
 def test_validation():
-    with pytest.raises(ValueError, match="num_classes must be at least 2"):
+    with pytest.raises(ValueError, match="num_classes must be an int >= 2"):
         synthetic_images(1, (8, 8), num_classes=1)
     with pytest.raises(ValueError, match="noise must lie in"):
         synthetic_images(1, (8, 8), noise=-0.1)
@@ -64,7 +64,7 @@ def test_validation():
         synthetic_images(1, (8, 8), contrast=float("nan"))
     with pytest.raises(ValueError, match="foreground_fraction must lie in"):
         synthetic_images(1, (8, 8), foreground_fraction=1.0)
-    with pytest.raises(ValueError, match="num_images must be at least 1"):
+    with pytest.raises(ValueError, match="num_images must be an int >= 1"):
         synthetic_images(0, (8, 8))
-    with pytest.raises(TypeError, match="seed must be an integer"):
+    with pytest.raises(TypeError, match="seed must be an int"):
         synthetic_images(1, (8, 8), seed=1.5)

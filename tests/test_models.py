@@ -395,17 +395,17 @@ def test_nothing_mutates_its_inputs():
 def test_model_validation():
     with pytest.raises(ValueError, match="num_classes must be 1 .* got 2"):
         PixelLogisticRegression(3, 2)
-    with pytest.raises(ValueError, match="in_channels must be at least 1"):
+    with pytest.raises(ValueError, match="in_channels must be an int >= 1"):
         TinyCNN(0)
-    with pytest.raises(TypeError, match="hidden must be an integer"):
+    with pytest.raises(TypeError, match="hidden must be an int"):
         TinyCNN(1, hidden=2.0)
     with pytest.raises(ValueError, match="kernel_size must be odd"):
         TinyCNN(1, kernel_size=2)
-    with pytest.raises(ValueError, match="out_kernel_size must be at least 1"):
+    with pytest.raises(ValueError, match="out_kernel_size must be an int >= 1"):
         TinyCNN(1, out_kernel_size=0)
     with pytest.raises(ValueError, match="init_scale must lie in"):
         PixelLogisticRegression(1, init_scale=-1.0)
-    with pytest.raises(ValueError, match="seed must be at least 0"):
+    with pytest.raises(ValueError, match="seed must be an int >= 0"):
         TinyCNN(1, seed=-1)
     model = TinyCNN(2)
     with pytest.raises(ValueError, match=r"in_channels=2 .* shape \(1, 3, 4, 4\)"):
@@ -483,9 +483,9 @@ def test_train_validation():
         train(model, x, y, loss=ce)
     with pytest.raises(ValueError, match="exactly one of steps and epochs"):
         train(model, x, y, loss=ce, steps=1, epochs=1)
-    with pytest.raises(ValueError, match="steps must be at least 1"):
+    with pytest.raises(ValueError, match="steps must be an int >= 1"):
         train(model, x, y, loss=ce, steps=0)
-    with pytest.raises(ValueError, match="batch_size must be at least 1"):
+    with pytest.raises(ValueError, match="batch_size must be an int >= 1"):
         train(model, x, y, loss=ce, steps=1, batch_size=0)
     with pytest.raises(ValueError, match="lr must lie in"):
         train(model, x, y, loss=ce, steps=1, lr=-1.0)
