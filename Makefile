@@ -7,7 +7,7 @@ STAMP   := $(VENV)/.installed
 JB      := $(VENV)/bin/jupyter-book
 HTML    := _build/html/index.html
 
-.PHONY: book book-offline demo chromium test bench figures lint clean
+.PHONY: book book-offline demo chromium test unit bench figures lint clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -59,6 +59,10 @@ test: $(STAMP) chromium
 	$(MAKE) --no-print-directory book-offline
 	SEGLAB_BROWSER_TESTS=required HYPOTHESIS_PROFILE=ci $(PY) -m pytest
 	$(VENV)/bin/ruff check seglab tests benchmarks tools
+
+## The unit suite alone (no book build, no browser, no fresh environment): a few minutes.
+unit: $(STAMP)
+	$(PY) -m pytest -m "not browser and not book and not binder and not slow"
 
 bench: $(STAMP)
 	$(PY) -m pip install --quiet -r benchmarks/requirements.txt

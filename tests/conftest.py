@@ -40,6 +40,33 @@ settings.register_profile("dev", print_blob=True)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
 
 
+# Markers, so that the unit suite can run on its own (`make unit`, a few minutes) while `make
+# test` runs everything. A test that drives Chromium is `browser` (found through its fixtures);
+# the files below read or execute the book (`book`) or build a fresh environment (`binder`).
+# Every marker is registered in pyproject.toml (pytest runs with --strict-markers).
+_BROWSER_FIXTURES = {"browser", "offline_page"}
+_MARKED_FILES = {
+    "test_binder.py": "binder",
+    "test_book_checks.py": "book",
+    "test_book_checks_ch2.py": "book",
+    "test_book_checks_ch3.py": "book",
+    "test_book_checks_ch4.py": "book",
+    "test_book_html.py": "book",
+    "test_browser_book.py": "book",
+    "test_browser_layout.py": "book",
+    "test_notebooks.py": "book",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if _BROWSER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
+        marker = _MARKED_FILES.get(item.path.name)
+        if marker is not None:
+            item.add_marker(getattr(pytest.mark, marker))
+
+
 def pytest_generate_tests(metafunc):
     # One test per page of the book, derived from _toc.yml when the tests are collected, so
     # that chapters added to the table of contents are tested without editing the tests.
