@@ -1511,7 +1511,7 @@ def lovasz_hinge(scores, target, *, from_logits=True, return_grad=False, pooling
     Raises
     ------
     %(raises)s
-        Also if ``C != 1`` or a probability is 0 or 1.
+        Also if ``C != 1`` without ``multilabel``, or a probability is 0 or 1.
 
     Notes
     -----
