@@ -1593,7 +1593,7 @@ def _distance_field(inside, outside, spacing):
     return np.abs(_signed_distance(inside, outside, spacing))
 
 
-def signed_distance_map(mask, *, spacing=None, fill=0.0):
+def signed_distance_map(mask, *, spacing=None, fill=0.0, void=None):
     r"""Signed Euclidean distance to the boundary of a mask: negative inside, positive outside.
 
     Parameters
@@ -1606,21 +1606,28 @@ def signed_distance_map(mask, *, spacing=None, fill=0.0):
     fill : float, default 0.0
         Declared value of the whole map when the mask is empty or full (there
         is no boundary to measure from).
+    void : array_like of bool or int, shape of ``mask``, optional
+        Binary mask of void pixels (a label map's ``ignore_index``), in
+        neither :math:`G` nor its complement: distances are measured to the
+        nearest non-void pixel of the other set, and the map is 0 on the void
+        pixels (the map :func:`boundary_loss` computes with ``ignore_index``).
+        Default: no void pixel.
 
     Returns
     -------
     phi : ndarray of float64, shape of ``mask``
         :math:`\phi(x) = d(x, G)` outside :math:`G` and :math:`-d(x, \Omega \setminus G)`
         inside, where :math:`d` is the Euclidean distance to the nearest pixel
-        of the set.
+        of the set (the void pixels removed from both sets).
 
     Raises
     ------
     TypeError
         If ``mask`` is not an integer or boolean array.
     ValueError
-        If ``mask`` is empty or not binary, or ``spacing`` has the wrong length
-        or a non-positive entry.
+        If ``mask`` is empty or not binary, ``void`` is not binary or has
+        another shape, or ``spacing`` has the wrong length or a non-positive
+        entry.
 
     Notes
     -----
@@ -1647,7 +1654,12 @@ def signed_distance_map(mask, *, spacing=None, fill=0.0):
     m = check_binary_mask(mask, "mask")
     spacing = check_spacing(spacing, m.ndim)
     fill = check_real(fill, "fill")
-    return _signed_distance(m, ~m, spacing, fill)
+    if void is None:
+        return _signed_distance(m, ~m, spacing, fill)
+    v = check_binary_mask(void, "void")
+    if v.shape != m.shape:
+        raise ValueError(f"void shape {v.shape} and mask shape {m.shape} differ")
+    return np.where(v, 0.0, _signed_distance(m & ~v, ~m & ~v, spacing, fill))
 
 
 def _selected_channels(batch, include_background):
@@ -1701,7 +1713,8 @@ def boundary_loss(scores, target, *, from_logits=True, return_grad=False, distan
         ``multilabel`` (every channel is a foreground).
     %(ignore_index)s
         The distance maps with void pixels are defined in the Notes; a
-        given ``distance_map`` is used as it is, its void terms dropped.
+        given ``distance_map`` is used as it is, its void terms dropped
+        (:func:`signed_distance_map` with ``void=`` computes the same maps).
     %(multilabel)s
 
     Returns

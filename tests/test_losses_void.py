@@ -355,3 +355,39 @@ def test_ignore_index_and_multilabel_validation(name):
         f(x, y + 7, ignore_index=255)
     with pytest.raises(ValueError, match=r"target must hold labels in \[0, 1\]"):
         f(x, np.full(x.shape, 2), multilabel=True, ignore_index=255)
+
+
+def test_signed_distance_map_void_matches_boundary_loss():
+    """Precomputed maps with ``void=`` give the boundary loss computed with ignore_index."""
+    rng = np.random.default_rng(11)
+    scores = rng.normal(size=(N, 3, H, W))
+    target = rng.integers(0, 3, size=(N, H, W))
+    target[rng.uniform(size=target.shape) < 0.25] = VOID
+    phi = np.stack([np.stack([losses.signed_distance_map(target[n] == k, spacing=(1.0, 0.5),
+                                                         void=target[n] == VOID)
+                              for k in range(3)]) for n in range(N)])
+    ref = losses.boundary_loss(scores, target, ignore_index=VOID, spacing=(1.0, 0.5),
+                               return_grad=True)
+    got = losses.boundary_loss(scores, target, ignore_index=VOID, distance_map=phi,
+                               return_grad=True)
+    assert got[0] == pytest.approx(ref[0], rel=1e-14)
+    np.testing.assert_allclose(got[1], ref[1], rtol=1e-14)
+    assert np.all(phi.transpose(0, 2, 3, 1)[target == VOID] == 0.0)
+    with pytest.raises(ValueError, match="void shape"):
+        losses.signed_distance_map(target[0] == 1, void=np.zeros(3, bool))
+    with pytest.raises(ValueError, match="void must be a binary mask"):
+        losses.signed_distance_map(target[0] == 1, void=np.full(target[0].shape, 2))
+
+
+@pytest.mark.parametrize("ignore_index", [-100, 300, 2**40, 2**70])
+@pytest.mark.parametrize("dtype", [np.uint8, np.int64, bool])
+def test_ignore_index_outside_the_label_dtype(ignore_index, dtype):
+    """An ignore_index that the label dtype cannot hold marks no pixel."""
+    rng = np.random.default_rng(12)
+    scores = rng.normal(size=(N, 2, H, W))
+    target = rng.integers(0, 2, size=(N, H, W)).astype(dtype)
+    for name in ALL:
+        ref = getattr(losses, name)(scores[:, 1:] if name == "lovasz_hinge" else scores, target)
+        got = getattr(losses, name)(scores[:, 1:] if name == "lovasz_hinge" else scores, target,
+                                    ignore_index=ignore_index)
+        assert got == ref
