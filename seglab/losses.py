@@ -451,6 +451,16 @@ def _reduce(weights, batch, reduction):
     return weights, 1.0 / float(np.sum(weights))
 
 
+def _scaled_sum(terms, scale):
+    """``scale * sum(terms)``; if the plain sum overflows, the sum of the scaled terms (a
+    mean of finite terms is finite even when their sum is not)."""
+    with np.errstate(over="ignore"):
+        total = float(np.sum(terms))
+    if np.isfinite(total):
+        return scale * total
+    return float(np.sum(terms * scale))
+
+
 @fill_doc(_DOCS)
 def cross_entropy(scores, target, *, from_logits=True, return_grad=False, class_weights=None,
                   pos_weight=1.0, weight_map=None, reduction="mean", ignore_index=None,
@@ -551,14 +561,14 @@ def cross_entropy(scores, target, *, from_logits=True, return_grad=False, class_
     wg, scale = _reduce(wg, batch, reduction)
     with np.errstate(invalid="ignore"):
         terms = np.where(wg > 0, wg * logp, 0.0)
-    value = -scale * float(np.sum(terms))
+    value = -_scaled_sum(terms, scale)
     if not batch.return_grad:
         return value
     if batch.from_logits:
         full = scale * (p * np.sum(wg, axis=1, keepdims=True) - wg)
         grad = full[:, 1] if batch.binary else full
     else:
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             a = np.where(wg > 0, -scale * wg / p, 0.0)
         grad = a[:, 1] - a[:, 0] if batch.binary else a
     return batch.result(value, grad=grad)
@@ -574,10 +584,10 @@ def _cross_entropy_labels(batch, w, m, reduction):
     wy, scale = _reduce(wy, batch, reduction)
     logp_y = np.take_along_axis(batch.log_probs(), y, axis=1)
     if wy is None:
-        value = -scale * float(np.sum(logp_y))
+        value = -_scaled_sum(logp_y, scale)
     else:
         with np.errstate(invalid="ignore"):
-            value = -scale * float(np.sum(np.where(wy > 0, wy * logp_y, 0.0)))
+            value = -_scaled_sum(np.where(wy > 0, wy * logp_y, 0.0), scale)
     if not batch.return_grad:
         return value
     sw = scale if wy is None else scale * wy
@@ -587,7 +597,7 @@ def _cross_entropy_labels(batch, w, m, reduction):
     else:
         grad = np.zeros(batch.shape)
         p_y = np.take_along_axis(batch.probs, y, axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             np.put_along_axis(grad, y, np.where(sw > 0, -sw / p_y, 0.0), axis=1)
     return batch.result(value, grad=grad)
 
@@ -708,10 +718,10 @@ def focal_loss(scores, target, *, from_logits=True, return_grad=False, gamma=2.0
     live = wg > 0
     with np.errstate(invalid="ignore"):
         terms = np.where(live, wg * ug * logp, 0.0)
-    value = -scale * float(np.sum(terms))
+    value = -_scaled_sum(terms, scale)
     if not batch.return_grad:
         return value
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         r = np.where(u > 0, logp / u, -1.0)
         if batch.from_logits:
             b = np.where(live, (scale * wg) * ug * (gamma * p * r - 1.0), 0.0)

@@ -92,3 +92,16 @@ def test_flags_refuse_non_booleans(name, flag, bad):
     args = (y[0],) if name in ("signed_distance_map", "unet_weight_map") else (x, y)
     with pytest.raises(TypeError, match=f"{flag} must be True or False"):
         getattr(losses, name)(*args, **{flag: bad})
+
+
+@pytest.mark.parametrize("name", ["cross_entropy", "focal_loss"])
+@pytest.mark.parametrize("multilabel", [False, True])
+def test_mean_of_huge_terms_is_finite(name, multilabel):
+    """Terms near the largest float: their sum overflows, their mean does not."""
+    x = np.zeros((1, 2, 4))
+    x[:, 1] = 1e308
+    y = np.zeros(x.shape, int) if multilabel else np.zeros((1, 4), int)
+    extra = {"multilabel": True} if multilabel else {}
+    with np.errstate(over="raise"):
+        val = getattr(losses, name)(x, y, **extra)
+    assert val == pytest.approx(1e308 if not multilabel else 0.5e308, rel=1e-12)
