@@ -482,10 +482,12 @@ def cross_entropy(scores, target, *, from_logits=True, return_grad=False, class_
         Non-negative per-pixel weight :math:`m_i`, e.g. from
         :func:`unet_weight_map`. Default: all ones.
     reduction : {'mean', 'sum', 'weighted_mean'}, default 'mean'
-        ``'mean'`` divides the weighted sum by the number of pixels;
+        ``'mean'`` divides the weighted sum by the number of non-void pixels;
         ``'weighted_mean'`` divides it by :math:`\sum_i m_i \sum_c w_c g_{ic}`
         (PyTorch's ``CrossEntropyLoss(weight=w)``; the loss is 0 when that sum
-        is 0); ``'sum'`` does not divide.
+        is 0), computed with the weights divided by their largest value so
+        that weights up to the largest float do not overflow; ``'sum'`` does
+        not divide.
     %(ignore_index)s
     %(multilabel)s Here each channel's binary cross-entropy (with
         ``class_weights`` of shape (2,) and ``pos_weight`` as for ``C = 1``)
@@ -541,6 +543,13 @@ def cross_entropy(scores, target, *, from_logits=True, return_grad=False, class_
     >>> grad[0]
     array([[-0.25,  0.25],
            [ 0.25, -0.25]])
+
+    A void pixel (``ignore_index``) is as if it were not there:
+
+    >>> y = np.array([[0, 1, 255]])
+    >>> cross_entropy(np.zeros((1, 2, 3)), y, ignore_index=255) == cross_entropy(
+    ...     np.zeros((1, 2, 2)), y[:, :2])
+    True
     """
     batch = _Batch(scores, target, from_logits, return_grad, ignore_index=ignore_index,
                    multilabel=multilabel)
@@ -642,7 +651,8 @@ def focal_loss(scores, target, *, from_logits=True, return_grad=False, gamma=2.0
         the background by :math:`1 - \alpha`; an array gives one weight per
         class (two when ``C = 1``, background first). Default: no weighting.
     reduction : {'mean', 'sum'}, default 'mean'
-        Mean over pixels (channels are summed, not averaged) or sum.
+        Mean over the non-void pixels (channels are summed, not averaged) or
+        sum.
     %(ignore_index)s
     %(multilabel)s As in :func:`cross_entropy`, ``'mean'`` divides by the
         number of (pixel, channel) entries; ``alpha`` is as for ``C = 1``.
@@ -938,6 +948,12 @@ def soft_dice_loss(scores, target, *, from_logits=True, return_grad=False, squar
     >>> g = np.array([[1, 0, 1, 1]])
     >>> soft_dice_loss(p, g, from_logits=False)          # 1 - 2*1/(2+3)
     0.6
+
+    Two overlapping regions, one sigmoid per channel (Dice 2/3.5 and 1/2.5):
+
+    >>> g = np.array([[[1, 1, 0], [0, 1, 0]]])
+    >>> round(soft_dice_loss(np.zeros((1, 2, 3)), g, multilabel=True), 6)
+    0.514286
     """
     squared = check_bool(squared, "squared")
     nr, dr = _check_region_options(pooling, absent, smooth_nr, smooth_dr)
