@@ -391,3 +391,22 @@ def test_ignore_index_outside_the_label_dtype(ignore_index, dtype):
         got = getattr(losses, name)(scores[:, 1:] if name == "lovasz_hinge" else scores, target,
                                     ignore_index=ignore_index)
         assert got == ref
+
+
+@pytest.mark.parametrize("weight_type", ["square", "simple", "uniform"])
+def test_multilabel_generalized_dice_closed_form(weight_type):
+    """One generalized Dice ratio per image over the channels' own sigmoid sums (the ratio
+    does not split over channels, so it is checked against the per-channel sums)."""
+    scores, target = _multilabel_inputs(13)
+    p = _sigmoid(scores)
+    inter = (p * target).sum(axis=(2, 3))
+    s = p.sum(axis=(2, 3)) + target.sum(axis=(2, 3))
+    w = 1.0 / target.sum(axis=(2, 3)) ** {"square": 2, "simple": 1, "uniform": 0}[weight_type]
+    expected = np.mean(1 - 2 * (w * inter).sum(axis=1) / (w * s).sum(axis=1))
+    value = losses.generalized_dice_loss(scores, target, multilabel=True,
+                                         weight_type=weight_type)
+    assert value == pytest.approx(expected, rel=1e-12)
+    # log-cosh Dice is log cosh of the multilabel soft Dice loss
+    dice = losses.soft_dice_loss(scores, target, multilabel=True)
+    assert losses.log_cosh_dice_loss(scores, target, multilabel=True) == pytest.approx(
+        np.log(np.cosh(dice)), rel=1e-14)
