@@ -115,7 +115,7 @@ def main():
         case(f"monai-gdl-batch={batch}", f"monai.losses.GeneralizedDiceLoss(softmax=True, "
              f"to_onehot_y=True, batch={batch})",
              {"func": "generalized_dice_loss", "pooling": "batch" if batch else "image",
-              "absent": "max", **SMOOTH}, 3, 3,
+              "absent_weight": "max", **SMOOTH}, 3, 3,
              lambda x, y, b=batch: GeneralizedDiceLoss(softmax=True, to_onehot_y=True,
                                                        batch=b)(x, as_channel(y)),
              absent=(0, 1))

@@ -26,6 +26,19 @@ Conventions shared by all losses:
   class over the whole batch with ``pooling='batch'``; the loss is the mean
   over units. For ``C = 1`` only the foreground channel forms units, as in
   MONAI and segmentation_models_pytorch with a sigmoid.
+* ``ignore_index`` (every loss) names the void label of a label-map target
+  (e.g. 255, possibly outside ``[0, K)``). Void pixels contribute neither to
+  the value nor to the gradient (their gradient is exactly 0), for every
+  pooling, reduction and ``absent`` mode: the loss is that of the image
+  without them, means count the non-void pixels only, and a mean over no
+  pixel is 0. The distance-based losses put void pixels in neither the
+  foreground nor the background when they measure distances.
+* ``multilabel=True`` (every loss) makes the ``C`` channels independent
+  binary problems, as overlapping regions (BraTS) or MONAI's
+  ``sigmoid=True``: one sigmoid per channel, a target of the shape of
+  ``scores`` (0/1, or soft where the loss allows it; with ``ignore_index``
+  its void entries are those equal to it), and each channel treated as the
+  ``C = 1`` problem of that channel.
 * A class is *absent* from a unit when its target sums to zero there. What
   happens then is declared by ``absent``: ``'include'`` keeps the formula's
   value, ``'zero'`` sets the unit's loss to 0 but keeps it in the mean (as
@@ -41,12 +54,21 @@ Explained in the book, chapter 2 (book/ch2).
 """
 
 import numbers
-import textwrap
 
 import numpy as np
 from scipy import ndimage, special
 
-from ._validation import as_float_array, as_label_array, check_bool, check_choice, check_real
+from ._validation import (
+    as_float_array,
+    as_label_array,
+    check_binary_mask,
+    check_bool,
+    check_choice,
+    check_int,
+    check_real,
+    check_spacing,
+    fill_doc,
+)
 
 __all__ = [
     "boundary_loss",
@@ -99,6 +121,31 @@ absent : {'include', 'zero', 'exclude'}
     Declared treatment of a unit whose target is empty: keep the formula's
     value, set the unit's loss to 0 (kept in the mean), or leave the unit
     out of the mean (a mean over no unit is 0).""",
+    "ignore_index": """\
+ignore_index : int, optional
+    Label of the void pixels of a label-map ``target`` (with ``multilabel``:
+    the value of the void entries of an integer ``target``), e.g. 255 or
+    -100; it may lie outside ``[0, C)``. Void pixels contribute neither to
+    the value nor to the gradient (their gradient is exactly 0) in every
+    mode: the loss is the one of the image without them, and a mean counts
+    only the non-void pixels (a mean over none is 0). One-hot and soft
+    targets have no void pixels. Default: none.""",
+    "void_distance": """\
+Void pixels are neither foreground nor background: each non-void
+pixel's distance is the Euclidean distance between pixel centres to
+the nearest non-void pixel of the other set, the void pixels' own
+terms are dropped and :math:`Z` counts the non-void entries. A void
+border (rows or columns at an edge of the image) therefore gives
+exactly the loss of the image cropped to the rest; void pixels inside
+the image are holes, not cuts (distances are measured across them).""",
+    "multilabel": """\
+multilabel : bool, default False
+    If True the ``C`` channels are independent binary problems (regions
+    that may overlap, as BraTS's tumour regions or MONAI's
+    ``sigmoid=True``): the probability of each channel is the sigmoid of
+    its logit, probabilities need not sum to 1, and ``target`` is a binary
+    (or, where allowed, soft) array of the shape of ``scores``. Each
+    channel is then treated as the ``C = 1`` problem of that channel.""",
     "smooth": """\
 smooth_nr, smooth_dr : float, default 0.0
     Non-negative constants added to the numerator and the denominator of the
@@ -123,17 +170,11 @@ ValueError
 }
 
 
-def _fill_doc(func):
-    blocks = {key: textwrap.indent(text, "    ").lstrip() for key, text in _DOCS.items()}
-    func.__doc__ = func.__doc__ % blocks
-    return func
-
-
 # --------------------------------------------------------------------------
 # Validation
 
 
-def _check_scores(scores, from_logits):
+def _check_scores(scores, from_logits, multilabel):
     arr = as_float_array(scores, "scores")
     if arr.ndim < 2:
         raise ValueError(
@@ -146,7 +187,7 @@ def _check_scores(scores, from_logits):
                 f"scores must hold probabilities in [0, 1] when from_logits=False, got "
                 f"values in [{arr.min():.6g}, {arr.max():.6g}] (shape {arr.shape})"
             )
-        if arr.shape[1] > 1:
+        if arr.shape[1] > 1 and not multilabel:
             _check_sums_to_one(arr, "scores", "probabilities")
     return arr
 
@@ -160,13 +201,35 @@ def _check_sums_to_one(arr, name, what):
         )
 
 
-def _check_target(target, shape, *, hard=False):
-    """Return ``(labels, None)`` for a label map or ``(None, g)`` for float labels of ``shape``."""
+def _check_ignore_index(ignore_index):
+    return None if ignore_index is None else check_int(ignore_index, "ignore_index")
+
+
+def _void(t, ignore_index):
+    """Boolean mask of the entries equal to ``ignore_index`` (None when there are none)."""
+    if ignore_index is None or not np.issubdtype(t.dtype, np.integer):
+        return None
+    void = t == ignore_index
+    return void if void.any() else None
+
+
+def _check_target(target, shape, *, hard=False, ignore_index=None, multilabel=False):
+    """Validate the target; return ``(labels, g, valid)``.
+
+    ``labels`` is a label map (void pixels set to 0) or None, ``g`` float labels of
+    ``shape`` (void entries set to 0) or None, and ``valid`` None (no void entry) or a
+    boolean array broadcastable to ``shape``, False at the void entries.
+    """
     t = np.asarray(target)
     n, c = shape[:2]
     label_shape = (n, *shape[2:])
-    if t.shape == label_shape and t.ndim == len(shape) - 1:
+    if t.dtype == bool:
+        t = t.view(np.uint8)
+    if t.shape == label_shape and t.ndim == len(shape) - 1 and not multilabel:
         labels = as_label_array(t, "target")
+        void = _void(labels, ignore_index)
+        if void is not None:
+            labels = np.where(void, 0, labels)
         top = max(c, 2)
         lo, hi = int(labels.min()), int(labels.max())
         if lo < 0 or hi >= top:
@@ -174,11 +237,13 @@ def _check_target(target, shape, *, hard=False):
             raise ValueError(
                 f"target contains label {bad}, outside [0, {top}) for scores with "
                 f"C={c} channel(s) (target shape {t.shape})"
+                + ("" if ignore_index is None else f" and not ignore_index={ignore_index}")
             )
-        return labels, None
+        return labels, None, None if void is None else ~void[:, None]
     if t.shape == tuple(shape):
-        if t.dtype == bool:
-            t = t.view(np.uint8)
+        void = _void(t, ignore_index) if multilabel else None
+        if void is not None:
+            t = np.where(void, 0, t)
         g = as_float_array(t, "target")
         if g.min() < 0.0 or g.max() > 1.0:
             raise ValueError(
@@ -189,9 +254,14 @@ def _check_target(target, shape, *, hard=False):
             raise ValueError(
                 f"target must hold hard labels (only 0 and 1) for this loss (shape {g.shape})"
             )
-        if c > 1:
+        if c > 1 and not multilabel:
             _check_sums_to_one(g, "target", "labels")
-        return None, g
+        return None, g, None if void is None else ~void
+    if multilabel:
+        raise ValueError(
+            f"target shape {t.shape} differs from the scores shape {tuple(shape)}; with "
+            f"multilabel=True the target is one binary mask per channel"
+        )
     raise ValueError(
         f"target shape {t.shape} matches neither the label-map shape {label_shape} nor the "
         f"scores shape {tuple(shape)}"
@@ -200,6 +270,10 @@ def _check_target(target, shape, *, hard=False):
 
 def _check_nonneg(value, name):
     return check_real(value, name, low=0.0, high=np.inf, high_open=True)
+
+
+def _check_positive(value, name):
+    return check_real(value, name, low=0.0, low_open=True, high=np.inf, high_open=True)
 
 
 def _check_class_weights(weights, num, name):
@@ -214,44 +288,43 @@ def _check_class_weights(weights, num, name):
     return w
 
 
-def _check_sampling(sampling, ndim):
-    if sampling is None:
-        return None
-    if isinstance(sampling, numbers.Real) and not isinstance(sampling, bool):
-        sampling = (sampling,) * ndim
-    values = tuple(sampling)
-    if len(values) != ndim:
-        raise ValueError(f"sampling must give one spacing per spatial axis ({ndim}), "
-                         f"got {len(values)}")
-    return tuple(check_real(v, "sampling", low=0.0, low_open=True, high=np.inf,
-                            high_open=True) for v in values)
-
-
 # --------------------------------------------------------------------------
 # Probabilities and the chain rule
 
 
 class _Batch:
-    """Validated scores and target with the probabilities and the chain rule back to scores."""
+    """Validated scores and target with the probabilities and the chain rule back to scores.
 
-    def __init__(self, scores, target, from_logits, return_grad, *, hard=False):
+    ``binary`` means one sigmoid per channel: ``C = 1``, or any ``C`` with
+    ``multilabel=True``. ``valid`` is None or a boolean array broadcastable to the
+    scores, False at the void entries (``ignore_index``).
+    """
+
+    def __init__(self, scores, target, from_logits, return_grad, *, hard=False,
+                 ignore_index=None, multilabel=False):
         self.from_logits = check_bool(from_logits, "from_logits")
         self.return_grad = check_bool(return_grad, "return_grad")
-        self.scores = _check_scores(scores, self.from_logits)
+        self.multilabel = check_bool(multilabel, "multilabel")
+        ignore_index = _check_ignore_index(ignore_index)
+        self.scores = _check_scores(scores, self.from_logits, self.multilabel)
         self.shape = self.scores.shape
-        self.binary = self.shape[1] == 1
-        self.labels, self._target = _check_target(target, self.shape, hard=hard)
+        self.binary = self.shape[1] == 1 or self.multilabel
+        self.labels, self._target, self.valid = _check_target(
+            target, self.shape, hard=hard, ignore_index=ignore_index,
+            multilabel=self.multilabel)
         self._probs = self._logp = None
 
     @property
     def target(self):
-        """One-hot or soft labels, float64, of the shape of the scores (built on first use)."""
+        """One-hot or soft labels, float64, of the shape of the scores (0 at void pixels)."""
         if self._target is None:
             labels, c = self.labels, self.shape[1]
             if c == 1:
                 onehot = labels[:, None]
             else:
                 onehot = labels[:, None] == np.arange(c).reshape((1, c) + (1,) * (labels.ndim - 1))
+            if self.valid is not None:
+                onehot = onehot * self.valid
             self._target = onehot.astype(np.float64)
         return self._target
 
@@ -272,16 +345,37 @@ class _Batch:
                 self._logp = z
         return self._probs
 
+    def masked_probs(self):
+        """The probabilities with the void entries set to 0 (they enter no sum)."""
+        return self.probs if self.valid is None else self.probs * self.valid
+
+    def mask(self, grad):
+        """``grad`` with the void entries set to exactly 0."""
+        return grad if self.valid is None else np.where(self.valid, grad, 0.0)
+
     def log_probs(self):
-        """Log-probabilities of the K >= 2 classes (-inf for a zero probability)."""
+        """Log-probabilities of the K >= 2 classes (-inf for a zero probability).
+
+        From logits this is the log-softmax :math:`z - \\log\\sum e^z` (finite for any
+        finite logits), never the log of the stored softmax, which underflows to 0.
+        """
+        p = self.probs
         if self._logp is None:
             with np.errstate(divide="ignore"):
-                self._logp = np.log(self.probs)
+                self._logp = np.log(p)
         return self._logp
 
     @property
-    def num_pixels(self):
-        return self.shape[0] * int(np.prod(self.shape[2:], dtype=np.int64))
+    def count(self):
+        """Number of non-void terms of a pixel loss: pixels, or (pixel, channel) entries
+        when ``multilabel``."""
+        if self.valid is not None:
+            return int(np.count_nonzero(np.broadcast_to(self.valid, self._layout())))
+        return int(np.prod(self._layout(), dtype=np.int64))
+
+    def _layout(self):
+        n, c = self.shape[:2]
+        return (n, c if self.multilabel else 1, *self.shape[2:])
 
     def backward(self, grad_p):
         """Chain ``dL/dp`` back to the scores (no-op for probabilities)."""
@@ -293,24 +387,31 @@ class _Batch:
         return p * (grad_p - np.sum(grad_p * p, axis=1, keepdims=True))
 
     def two_class(self):
-        """Probabilities, complements and log-probabilities of the classes.
+        """Probabilities, complements, log-probabilities and targets of the classes.
 
-        For ``C = 1`` the binary problem is the softmax of the logits ``(0, x)``:
-        channel 0 is the background, channel 1 the foreground.
+        The class axis is 1. For sigmoid channels (``binary``) each channel is the
+        two-class problem of the softmax of the logits ``(0, x)``, stacked on a new
+        axis 1: index 0 is the background, 1 the foreground, and the channels move to
+        axis 2. Void entries have a zero target in both classes.
         """
         p, g = self.probs, self.target
-        if self.binary:
-            g = np.concatenate([1.0 - g, g], axis=1)
-            if self.from_logits:
-                x = self.scores
-                p = np.concatenate([_sigmoid(-x), p], axis=1)
-                logp = np.concatenate([-np.logaddexp(0.0, x), -np.logaddexp(0.0, -x)], axis=1)
-                return p, p[:, ::-1], logp, g
-            p = np.concatenate([1.0 - p, p], axis=1)
-            with np.errstate(divide="ignore"):
-                logp = np.log(p)
-            return p, 1.0 - p, logp, g
-        return p, 1.0 - p, self.log_probs(), g
+        if not self.binary:
+            return p, 1.0 - p, self.log_probs(), g
+        background = 1.0 - g if self.valid is None else np.where(self.valid, 1.0 - g, 0.0)
+        g = np.stack([background, g], axis=1)
+        if self.from_logits:
+            x = self.scores
+            p = np.stack([_sigmoid(-x), p], axis=1)
+            logp = np.stack([-np.logaddexp(0.0, x), -np.logaddexp(0.0, -x)], axis=1)
+            return p, p[:, ::-1], logp, g
+        p = np.stack([1.0 - p, p], axis=1)
+        with np.errstate(divide="ignore"):
+            logp = np.log(p)
+        return p, 1.0 - p, logp, g
+
+    def pixel_weights(self, m):
+        """A per-pixel weight map ``(N, *spatial)`` in the layout of :meth:`two_class`."""
+        return m[:, None, None] if self.binary else m[:, None]
 
     def result(self, value, grad_p=None, *, grad=None):
         if not self.return_grad:
@@ -331,18 +432,39 @@ def _sigmoid(x):
 
 
 def _reduce(weights, batch, reduction):
-    """The factor of a summed loss: 1, 1/pixels, or 1/sum(weights) (None: unit weights)."""
+    """The weights and the factor of a summed loss: 1, 1/count or 1/sum(weights).
+
+    ``weights`` None means unit weights. For ``'weighted_mean'`` the weights are first
+    divided by their largest entry: the ratio is unchanged and its sums stay finite for
+    weights up to the largest float. A mean over no term (every pixel void, or every
+    weight 0) is 0.
+    """
     if reduction == "sum":
-        return 1.0
+        return weights, 1.0
     if reduction == "mean" or weights is None:
-        return 1.0 / batch.num_pixels
-    norm = float(np.sum(weights))
-    return 1.0 / norm if norm > 0 else 0.0
+        count = batch.count
+        return weights, 1.0 / count if count else 0.0
+    top = float(np.max(weights))
+    if not top > 0:
+        return weights, 0.0
+    weights = weights / top
+    return weights, 1.0 / float(np.sum(weights))
 
 
-@_fill_doc
+def _scaled_sum(terms, scale):
+    """``scale * sum(terms)``; if the plain sum overflows, the sum of the scaled terms (a
+    mean of finite terms is finite even when their sum is not)."""
+    with np.errstate(over="ignore"):
+        total = float(np.sum(terms))
+    if np.isfinite(total):
+        return scale * total
+    return float(np.sum(terms * scale))
+
+
+@fill_doc(_DOCS)
 def cross_entropy(scores, target, *, from_logits=True, return_grad=False, class_weights=None,
-                  pos_weight=1.0, weight_map=None, reduction="mean"):
+                  pos_weight=1.0, weight_map=None, reduction="mean", ignore_index=None,
+                  multilabel=False):
     r"""Cross-entropy (log loss), binary or softmax, with class and pixel weights.
 
     Parameters
@@ -360,10 +482,18 @@ def cross_entropy(scores, target, *, from_logits=True, return_grad=False, class_
         Non-negative per-pixel weight :math:`m_i`, e.g. from
         :func:`unet_weight_map`. Default: all ones.
     reduction : {'mean', 'sum', 'weighted_mean'}, default 'mean'
-        ``'mean'`` divides the weighted sum by the number of pixels;
+        ``'mean'`` divides the weighted sum by the number of non-void pixels;
         ``'weighted_mean'`` divides it by :math:`\sum_i m_i \sum_c w_c g_{ic}`
         (PyTorch's ``CrossEntropyLoss(weight=w)``; the loss is 0 when that sum
-        is 0); ``'sum'`` does not divide.
+        is 0), computed with the weights divided by their largest value so
+        that weights up to the largest float do not overflow; ``'sum'`` does
+        not divide.
+    %(ignore_index)s
+    %(multilabel)s Here each channel's binary cross-entropy (with
+        ``class_weights`` of shape (2,) and ``pos_weight`` as for ``C = 1``)
+        is summed over channels and ``'mean'`` divides by the number of
+        (pixel, channel) entries: the mean over channels of the ``C = 1``
+        losses (PyTorch's ``BCEWithLogitsLoss``).
 
     Returns
     -------
@@ -413,8 +543,16 @@ def cross_entropy(scores, target, *, from_logits=True, return_grad=False, class_
     >>> grad[0]
     array([[-0.25,  0.25],
            [ 0.25, -0.25]])
+
+    A void pixel (``ignore_index``) is as if it were not there:
+
+    >>> y = np.array([[0, 1, 255]])
+    >>> cross_entropy(np.zeros((1, 2, 3)), y, ignore_index=255) == cross_entropy(
+    ...     np.zeros((1, 2, 2)), y[:, :2])
+    True
     """
-    batch = _Batch(scores, target, from_logits, return_grad)
+    batch = _Batch(scores, target, from_logits, return_grad, ignore_index=ignore_index,
+                   multilabel=multilabel)
     check_choice(reduction, "reduction", ("mean", "sum", "weighted_mean"))
     num = 2 if batch.binary else batch.shape[1]
     w = _check_class_weights(class_weights, num, "class_weights")
@@ -428,31 +566,37 @@ def cross_entropy(scores, target, *, from_logits=True, return_grad=False, class_
         return _cross_entropy_labels(batch, w, m, reduction)
     p, _, logp, g = batch.two_class()
     cw = w.reshape((1, -1) + (1,) * (p.ndim - 2))
-    wg = cw * g if m is None else cw * g * m[:, None]
-    scale = _reduce(wg, batch, reduction)
+    wg = cw * g if m is None else cw * g * batch.pixel_weights(m)
+    wg, scale = _reduce(wg, batch, reduction)
     with np.errstate(invalid="ignore"):
         terms = np.where(wg > 0, wg * logp, 0.0)
-    value = -scale * float(np.sum(terms))
+    value = -_scaled_sum(terms, scale)
     if not batch.return_grad:
         return value
     if batch.from_logits:
         full = scale * (p * np.sum(wg, axis=1, keepdims=True) - wg)
-        grad = full[:, 1:] if batch.binary else full
+        grad = full[:, 1] if batch.binary else full
     else:
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             a = np.where(wg > 0, -scale * wg / p, 0.0)
-        grad = a[:, 1:] - a[:, :1] if batch.binary else a
+        grad = a[:, 1] - a[:, 0] if batch.binary else a
     return batch.result(value, grad=grad)
 
 
 def _cross_entropy_labels(batch, w, m, reduction):
     """Softmax cross-entropy of a label map: gathers at the labels, no one-hot array."""
     y = batch.labels[:, None]
-    uniform = m is None and np.all(w == 1.0)
+    uniform = m is None and np.all(w == 1.0) and batch.valid is None
     wy = None if uniform else (w[batch.labels] if m is None else w[batch.labels] * m)[:, None]
-    scale = _reduce(wy, batch, reduction)
+    if batch.valid is not None:
+        wy = wy * batch.valid
+    wy, scale = _reduce(wy, batch, reduction)
     logp_y = np.take_along_axis(batch.log_probs(), y, axis=1)
-    value = -scale * float(np.sum(logp_y) if wy is None else np.sum(wy * logp_y))
+    if wy is None:
+        value = -_scaled_sum(logp_y, scale)
+    else:
+        with np.errstate(invalid="ignore"):
+            value = -_scaled_sum(np.where(wy > 0, wy * logp_y, 0.0), scale)
     if not batch.return_grad:
         return value
     sw = scale if wy is None else scale * wy
@@ -462,7 +606,7 @@ def _cross_entropy_labels(batch, w, m, reduction):
     else:
         grad = np.zeros(batch.shape)
         p_y = np.take_along_axis(batch.probs, y, axis=1)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             np.put_along_axis(grad, y, np.where(sw > 0, -sw / p_y, 0.0), axis=1)
     return batch.result(value, grad=grad)
 
@@ -489,9 +633,9 @@ def _check_alpha(alpha, num):
     return _check_class_weights(alpha, num, "alpha")
 
 
-@_fill_doc
+@fill_doc(_DOCS)
 def focal_loss(scores, target, *, from_logits=True, return_grad=False, gamma=2.0, alpha=None,
-               reduction="mean"):
+               reduction="mean", ignore_index=None, multilabel=False):
     r"""Focal loss of Lin et al. (2017), binary (sigmoid) or softmax.
 
     Parameters
@@ -507,7 +651,11 @@ def focal_loss(scores, target, *, from_logits=True, return_grad=False, gamma=2.0
         the background by :math:`1 - \alpha`; an array gives one weight per
         class (two when ``C = 1``, background first). Default: no weighting.
     reduction : {'mean', 'sum'}, default 'mean'
-        Mean over pixels (channels are summed, not averaged) or sum.
+        Mean over the non-void pixels (channels are summed, not averaged) or
+        sum.
+    %(ignore_index)s
+    %(multilabel)s As in :func:`cross_entropy`, ``'mean'`` divides by the
+        number of (pixel, channel) entries; ``alpha`` is as for ``C = 1``.
 
     Returns
     -------
@@ -564,32 +712,34 @@ def focal_loss(scores, target, *, from_logits=True, return_grad=False, gamma=2.0
     >>> round(focal_loss(np.zeros((1, 1, 1)), np.array([[1]]), gamma=2.0), 6)  # 0.25 log 2
     0.173287
     """
-    batch = _Batch(scores, target, from_logits, return_grad)
+    batch = _Batch(scores, target, from_logits, return_grad, ignore_index=ignore_index,
+                   multilabel=multilabel)
     gamma = _check_nonneg(gamma, "gamma")
     check_choice(reduction, "reduction", ("mean", "sum"))
     num = 2 if batch.binary else batch.shape[1]
-    aw = _check_alpha(alpha, num).reshape((1, num) + (1,) * (batch.scores.ndim - 2))
+    alpha = _check_alpha(alpha, num)
     p, u, logp, g = batch.two_class()
+    aw = alpha.reshape((1, num) + (1,) * (p.ndim - 2))
     if batch.from_logits and not batch.binary:
         u = -np.expm1(logp)
     wg = aw * g
     ug = u**gamma
-    scale = _reduce(None, batch, reduction)
+    _, scale = _reduce(None, batch, reduction)
     live = wg > 0
     with np.errstate(invalid="ignore"):
         terms = np.where(live, wg * ug * logp, 0.0)
-    value = -scale * float(np.sum(terms))
+    value = -_scaled_sum(terms, scale)
     if not batch.return_grad:
         return value
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         r = np.where(u > 0, logp / u, -1.0)
         if batch.from_logits:
             b = np.where(live, (scale * wg) * ug * (gamma * p * r - 1.0), 0.0)
             full = b - p * np.sum(b, axis=1, keepdims=True)
-            grad = full[:, 1:] if batch.binary else full
+            grad = full[:, 1] if batch.binary else full
         else:
             a = np.where(live, (scale * wg) * ug * (gamma * r - 1.0 / p), 0.0)
-            grad = a[:, 1:] - a[:, :1] if batch.binary else a
+            grad = a[:, 1] - a[:, 0] if batch.binary else a
     return batch.result(value, grad=grad)
 
 
@@ -652,7 +802,7 @@ def _region(batch, pooling, absent, unit_loss, *, squared=False):
     target sizes, L1 distance) and returns the unit losses and their partial
     derivatives with respect to I, Sp and D.
     """
-    p = _units(batch.probs, pooling)
+    p = _units(batch.masked_probs(), pooling)
     g = _units(batch.target, pooling)
     inter = np.einsum("um,um->u", p, g)
     if squared:
@@ -670,7 +820,7 @@ def _region(batch, pooling, absent, unit_loss, *, squared=False):
     grad = (weights * c_i)[:, None] * g + (weights * c_p)[:, None] * dsp
     if c_d is not None:
         grad += (weights * c_d)[:, None] * np.sign(p - g)
-    return value, _from_units(grad, batch.shape, pooling)
+    return value, batch.mask(_from_units(grad, batch.shape, pooling))
 
 
 def _unit(needs_l1=False):
@@ -725,15 +875,17 @@ def _jml_unit(smooth_nr, smooth_dr):
 
 
 def _overlap_loss(unit, scores, target, from_logits, return_grad, pooling, absent, *,
-                  squared=False):
-    batch = _Batch(scores, target, from_logits, return_grad)
+                  squared=False, ignore_index=None, multilabel=False):
+    batch = _Batch(scores, target, from_logits, return_grad, ignore_index=ignore_index,
+                   multilabel=multilabel)
     value, grad_p = _region(batch, pooling, absent, unit, squared=squared)
     return batch.result(value, grad_p)
 
 
-@_fill_doc
+@fill_doc(_DOCS)
 def soft_dice_loss(scores, target, *, from_logits=True, return_grad=False, squared=False,
-                   pooling="image", absent="include", smooth_nr=0.0, smooth_dr=0.0):
+                   pooling="image", absent="include", smooth_nr=0.0, smooth_dr=0.0,
+        ignore_index=None, multilabel=False):
     r"""Soft Dice loss: one minus the soft Dice coefficient, averaged over units.
 
     Parameters
@@ -746,6 +898,8 @@ def soft_dice_loss(scores, target, *, from_logits=True, return_grad=False, squar
     %(pooling)s
     %(absent)s Default ``'include'``.
     %(smooth)s
+    %(ignore_index)s
+    %(multilabel)s Every channel forms units (no background channel).
 
     Returns
     -------
@@ -794,16 +948,24 @@ def soft_dice_loss(scores, target, *, from_logits=True, return_grad=False, squar
     >>> g = np.array([[1, 0, 1, 1]])
     >>> soft_dice_loss(p, g, from_logits=False)          # 1 - 2*1/(2+3)
     0.6
+
+    Two overlapping regions, one sigmoid per channel (Dice 2/3.5 and 1/2.5):
+
+    >>> g = np.array([[[1, 1, 0], [0, 1, 0]]])
+    >>> round(soft_dice_loss(np.zeros((1, 2, 3)), g, multilabel=True), 6)
+    0.514286
     """
     squared = check_bool(squared, "squared")
     nr, dr = _check_region_options(pooling, absent, smooth_nr, smooth_dr)
     return _overlap_loss(_dice_unit(nr, dr), scores, target, from_logits, return_grad,
-                         pooling, absent, squared=squared)
+                         pooling, absent, squared=squared, ignore_index=ignore_index,
+                         multilabel=multilabel)
 
 
-@_fill_doc
+@fill_doc(_DOCS)
 def soft_jaccard_loss(scores, target, *, from_logits=True, return_grad=False, pooling="image",
-                      absent="include", smooth_nr=0.0, smooth_dr=0.0):
+                      absent="include", smooth_nr=0.0, smooth_dr=0.0,
+        ignore_index=None, multilabel=False):
     r"""Soft Jaccard (IoU) loss: one minus :math:`I / (S_p + S_g - I)`, averaged over units.
 
     Parameters
@@ -814,6 +976,8 @@ def soft_jaccard_loss(scores, target, *, from_logits=True, return_grad=False, po
     %(pooling)s
     %(absent)s Default ``'include'``.
     %(smooth)s
+    %(ignore_index)s
+    %(multilabel)s Every channel forms units (no background channel).
 
     Returns
     -------
@@ -859,16 +1023,17 @@ def soft_jaccard_loss(scores, target, *, from_logits=True, return_grad=False, po
     """
     nr, dr = _check_region_options(pooling, absent, smooth_nr, smooth_dr)
     return _overlap_loss(_jaccard_unit(nr, dr), scores, target, from_logits, return_grad,
-                         pooling, absent)
+                         pooling, absent, ignore_index=ignore_index, multilabel=multilabel)
 
 
 def _check_tversky(alpha, beta):
     return _check_nonneg(alpha, "alpha"), _check_nonneg(beta, "beta")
 
 
-@_fill_doc
+@fill_doc(_DOCS)
 def tversky_loss(scores, target, *, from_logits=True, return_grad=False, alpha=0.5, beta=0.5,
-                 pooling="image", absent="include", smooth_nr=0.0, smooth_dr=0.0):
+                 pooling="image", absent="include", smooth_nr=0.0, smooth_dr=0.0,
+        ignore_index=None, multilabel=False):
     r"""Tversky loss: one minus the soft Tversky index, averaged over units.
 
     Parameters
@@ -883,6 +1048,8 @@ def tversky_loss(scores, target, *, from_logits=True, return_grad=False, alpha=0
     %(pooling)s
     %(absent)s Default ``'include'``.
     %(smooth)s
+    %(ignore_index)s
+    %(multilabel)s Every channel forms units (no background channel).
 
     Returns
     -------
@@ -930,13 +1097,15 @@ def tversky_loss(scores, target, *, from_logits=True, return_grad=False, alpha=0
     alpha, beta = _check_tversky(alpha, beta)
     nr, dr = _check_region_options(pooling, absent, smooth_nr, smooth_dr)
     return _overlap_loss(_tversky_unit(alpha, beta, nr, dr), scores, target, from_logits,
-                         return_grad, pooling, absent)
+                         return_grad, pooling, absent, ignore_index=ignore_index,
+                         multilabel=multilabel)
 
 
-@_fill_doc
+@fill_doc(_DOCS)
 def focal_tversky_loss(scores, target, *, from_logits=True, return_grad=False, alpha=0.3,
                        beta=0.7, gamma=4.0 / 3.0, pooling="image", absent="include",
-                       smooth_nr=0.0, smooth_dr=0.0):
+                       smooth_nr=0.0, smooth_dr=0.0,
+        ignore_index=None, multilabel=False):
     r"""Focal Tversky loss of Abraham & Khan (2019): :math:`(1 - T)^{1/\gamma}` per class.
 
     Parameters
@@ -953,6 +1122,8 @@ def focal_tversky_loss(scores, target, *, from_logits=True, return_grad=False, a
     %(pooling)s
     %(absent)s Default ``'include'``.
     %(smooth)s
+    %(ignore_index)s
+    %(multilabel)s Every channel forms units (no background channel).
 
     Returns
     -------
@@ -996,15 +1167,17 @@ def focal_tversky_loss(scores, target, *, from_logits=True, return_grad=False, a
     True
     """
     alpha, beta = _check_tversky(alpha, beta)
-    gamma = check_real(gamma, "gamma", low=0.0, low_open=True)
+    gamma = _check_positive(gamma, "gamma")
     nr, dr = _check_region_options(pooling, absent, smooth_nr, smooth_dr)
     return _overlap_loss(_tversky_unit(alpha, beta, nr, dr, gamma), scores, target,
-                         from_logits, return_grad, pooling, absent)
+                         from_logits, return_grad, pooling, absent, ignore_index=ignore_index,
+                         multilabel=multilabel)
 
 
-@_fill_doc
+@fill_doc(_DOCS)
 def jaccard_metric_loss(scores, target, *, from_logits=True, return_grad=False,
-                        pooling="image", absent="include", smooth_nr=0.0, smooth_dr=0.0):
+                        pooling="image", absent="include", smooth_nr=0.0, smooth_dr=0.0,
+        ignore_index=None, multilabel=False):
     r"""Jaccard metric loss of Wang, Ning & Blaschko (2023), exact for soft labels.
 
     Parameters
@@ -1015,6 +1188,8 @@ def jaccard_metric_loss(scores, target, *, from_logits=True, return_grad=False,
     %(pooling)s
     %(absent)s Default ``'include'``.
     %(smooth)s
+    %(ignore_index)s
+    %(multilabel)s Every channel forms units (no background channel).
 
     Returns
     -------
@@ -1057,12 +1232,13 @@ def jaccard_metric_loss(scores, target, *, from_logits=True, return_grad=False,
     """
     nr, dr = _check_region_options(pooling, absent, smooth_nr, smooth_dr)
     return _overlap_loss(_jml_unit(nr, dr), scores, target, from_logits, return_grad,
-                         pooling, absent)
+                         pooling, absent, ignore_index=ignore_index, multilabel=multilabel)
 
 
-@_fill_doc
+@fill_doc(_DOCS)
 def log_cosh_dice_loss(scores, target, *, from_logits=True, return_grad=False, squared=False,
-                       pooling="image", absent="include", smooth_nr=0.0, smooth_dr=0.0):
+                       pooling="image", absent="include", smooth_nr=0.0, smooth_dr=0.0,
+        ignore_index=None, multilabel=False):
     r"""Log-cosh Dice loss of Jadon (2020): :math:`\log\cosh` of :func:`soft_dice_loss`.
 
     Parameters
@@ -1075,6 +1251,8 @@ def log_cosh_dice_loss(scores, target, *, from_logits=True, return_grad=False, s
     %(pooling)s
     %(absent)s Default ``'include'``.
     %(smooth)s
+    %(ignore_index)s
+    %(multilabel)s Every channel forms units (no background channel).
 
     Returns
     -------
@@ -1107,7 +1285,7 @@ def log_cosh_dice_loss(scores, target, *, from_logits=True, return_grad=False, s
     """
     out = soft_dice_loss(scores, target, from_logits=from_logits, return_grad=return_grad,
                          squared=squared, pooling=pooling, absent=absent, smooth_nr=smooth_nr,
-                         smooth_dr=smooth_dr)
+                         smooth_dr=smooth_dr, ignore_index=ignore_index, multilabel=multilabel)
     if not return_grad:
         return float(np.log(np.cosh(out)))
     value, grad = out
@@ -1117,10 +1295,10 @@ def log_cosh_dice_loss(scores, target, *, from_logits=True, return_grad=False, s
 _GDL_WEIGHTS = ("square", "simple", "uniform")
 
 
-@_fill_doc
+@fill_doc(_DOCS)
 def generalized_dice_loss(scores, target, *, from_logits=True, return_grad=False,
-                          weight_type="square", pooling="image", absent="max", smooth_nr=0.0,
-                          smooth_dr=0.0):
+                          weight_type="square", pooling="image", absent_weight="max",
+                          smooth_nr=0.0, smooth_dr=0.0, ignore_index=None, multilabel=False):
     r"""Generalized Dice loss of Sudre et al. (2017), class weights :math:`1/|G_c|^2`.
 
     Parameters
@@ -1133,7 +1311,7 @@ def generalized_dice_loss(scores, target, *, from_logits=True, return_grad=False
     pooling : {'image', 'batch'}, default 'image'
         One generalized Dice ratio per image (the loss is their mean), or one
         for the whole batch.
-    absent : {'max', 'zero'}, default 'max'
+    absent_weight : {'max', 'zero'}, default 'max'
         Weight of a class absent from the image (or batch), whose weight
         :math:`1/0` is undefined: the largest weight of the present classes
         (MONAI's choice: false positives on an absent class still count), or
@@ -1142,6 +1320,8 @@ def generalized_dice_loss(scores, target, *, from_logits=True, return_grad=False
         image's loss is :math:`1 - s_n/s_d`, or 0 without smoothing (the
         0/0 convention of the module).
     %(smooth)s
+    %(ignore_index)s
+    %(multilabel)s Every channel forms units (no background channel).
 
     Returns
     -------
@@ -1167,7 +1347,7 @@ def generalized_dice_loss(scores, target, *, from_logits=True, return_grad=False
 
     Reproduces MONAI 1.6 ``GeneralizedDiceLoss(w_type=weight_type,
     batch=pooling == 'batch', smooth_nr=..., smooth_dr=...)`` with
-    ``absent='max'``; MONAI's default smoothing is 1e-5, seglab's 0.
+    ``absent_weight='max'``; MONAI's default smoothing is 1e-5, seglab's 0.
 
     References
     ----------
@@ -1184,20 +1364,21 @@ def generalized_dice_loss(scores, target, *, from_logits=True, return_grad=False
     >>> round(generalized_dice_loss(p, g, from_logits=False), 6)  # 1 - 2.65/3.15
     0.15873
     """
-    batch = _Batch(scores, target, from_logits, return_grad)
+    batch = _Batch(scores, target, from_logits, return_grad, ignore_index=ignore_index,
+                   multilabel=multilabel)
     check_choice(weight_type, "weight_type", _GDL_WEIGHTS)
     check_choice(pooling, "pooling", ("image", "batch"))
-    check_choice(absent, "absent", ("max", "zero"))
+    check_choice(absent_weight, "absent_weight", ("max", "zero"))
     nr, dr = _check_nonneg(smooth_nr, "smooth_nr"), _check_nonneg(smooth_dr, "smooth_dr")
     groups = batch.shape[0] if pooling == "image" else 1
-    p = _units(batch.probs, pooling)
+    p = _units(batch.masked_probs(), pooling)
     g = _units(batch.target, pooling)
     inter = np.einsum("um,um->u", p, g).reshape(groups, -1)
     sp, sg = p.sum(axis=1).reshape(groups, -1), g.sum(axis=1).reshape(groups, -1)
     present = sg > 0
     power = {"square": 2.0, "simple": 1.0, "uniform": 0.0}[weight_type]
     w = np.divide(1.0, sg**power, out=np.zeros_like(sg), where=present)
-    if absent == "max":
+    if absent_weight == "max":
         w = np.where(present, w, w.max(axis=1, keepdims=True))
     score, inv = _ratio(2.0 * np.sum(w * inter, axis=1) + nr, np.sum(w * (sp + sg), axis=1) + dr)
     value = float(np.mean(1.0 - score))
@@ -1205,7 +1386,7 @@ def generalized_dice_loss(scores, target, *, from_logits=True, return_grad=False
         return value
     coef = (w * inv[:, None] / groups).reshape(-1, 1)
     grad = coef * (score.repeat(w.shape[1])[:, None] - 2.0 * g)
-    return batch.result(value, _from_units(grad, batch.shape, pooling))
+    return batch.result(value, batch.mask(_from_units(grad, batch.shape, pooling)))
 
 
 # --------------------------------------------------------------------------
@@ -1240,9 +1421,17 @@ def _check_lovasz_options(pooling, absent):
     check_choice(absent, "absent", ("include", "zero", "exclude"))
 
 
-@_fill_doc
+def _void_errors(batch, pooling, errors, low):
+    """Errors in the unit layout with the void entries set to ``low`` (below every error)."""
+    if batch.valid is None:
+        return errors
+    valid = _units(np.broadcast_to(batch.valid, batch.shape), pooling)
+    return np.where(valid, errors, low)
+
+
+@fill_doc(_DOCS)
 def lovasz_softmax(scores, target, *, from_logits=True, return_grad=False, pooling="image",
-                   absent="exclude"):
+                   absent="exclude", ignore_index=None, multilabel=False):
     r"""Lovász-softmax loss of Berman et al. (2018): the Lovász extension of the Jaccard loss.
 
     Parameters
@@ -1252,6 +1441,9 @@ def lovasz_softmax(scores, target, *, from_logits=True, return_grad=False, pooli
     %(from_logits)s
     %(pooling)s
     %(absent)s Default ``'exclude'`` (Berman et al.'s ``classes='present'``).
+    %(ignore_index)s
+    %(multilabel)s Each channel is a unit of errors :math:`|g - \sigma(x)|`
+        (Berman's sigmoid case).
 
     Returns
     -------
@@ -1302,23 +1494,26 @@ def lovasz_softmax(scores, target, *, from_logits=True, return_grad=False, pooli
     >>> lovasz_softmax(p, np.array([[1, 0, 1, 1]]), from_logits=False)
     0.75
     """
-    batch = _Batch(scores, target, from_logits, return_grad, hard=True)
+    batch = _Batch(scores, target, from_logits, return_grad, hard=True,
+                   ignore_index=ignore_index, multilabel=multilabel)
     _check_lovasz_options(pooling, absent)
     p = _units(batch.probs, pooling)
     g = _units(batch.target, pooling)
-    losses, grad_e = _lovasz(np.abs(g - p), g)
+    # void errors are -1: below every error in [0, 1], they sort last and add nothing
+    errors = _void_errors(batch, pooling, np.abs(g - p), -1.0)
+    losses, grad_e = _lovasz(errors, g)
     groups = batch.shape[0] if pooling == "image" else 1
     weights = _unit_weights(g.sum(axis=1) > 0, absent, groups)
     value = float(np.dot(weights, losses))
     if not batch.return_grad:
         return value
     grad_p = weights[:, None] * grad_e * (1.0 - 2.0 * g)
-    return batch.result(value, _from_units(grad_p, batch.shape, pooling))
+    return batch.result(value, batch.mask(_from_units(grad_p, batch.shape, pooling)))
 
 
-@_fill_doc
+@fill_doc(_DOCS)
 def lovasz_hinge(scores, target, *, from_logits=True, return_grad=False, pooling="image",
-                 absent="include"):
+                 absent="include", ignore_index=None, multilabel=False):
     r"""Binary Lovász hinge loss of Berman et al. (2018) on the foreground logit.
 
     Parameters
@@ -1332,6 +1527,8 @@ def lovasz_hinge(scores, target, *, from_logits=True, return_grad=False, pooling
     %(pooling)s
     %(absent)s Default ``'include'`` (Berman et al.: an image without
         foreground still penalises positive margins).
+    %(ignore_index)s
+    %(multilabel)s Each channel is a binary hinge problem, ``C >= 1``.
 
     Returns
     -------
@@ -1340,7 +1537,7 @@ def lovasz_hinge(scores, target, *, from_logits=True, return_grad=False, pooling
     Raises
     ------
     %(raises)s
-        Also if ``C != 1`` or a probability is 0 or 1.
+        Also if ``C != 1`` without ``multilabel``, or a probability is 0 or 1.
 
     Notes
     -----
@@ -1371,11 +1568,13 @@ def lovasz_hinge(scores, target, *, from_logits=True, return_grad=False, pooling
     >>> lovasz_hinge(x, np.array([[1, 1, 0, 0]]))
     0.0
     """
-    batch = _Batch(scores, target, from_logits, return_grad, hard=True)
+    batch = _Batch(scores, target, from_logits, return_grad, hard=True,
+                   ignore_index=ignore_index, multilabel=multilabel)
     _check_lovasz_options(pooling, absent)
     if not batch.binary:
-        raise ValueError(f"lovasz_hinge needs binary scores of shape (N, 1, *spatial), "
-                         f"got shape {batch.shape}; use lovasz_softmax for K classes")
+        raise ValueError(f"lovasz_hinge needs binary scores of shape (N, 1, *spatial) (or "
+                         f"multilabel=True), got shape {batch.shape}; use lovasz_softmax for "
+                         f"K classes")
     if batch.from_logits:
         x = batch.scores
     else:
@@ -1386,15 +1585,15 @@ def lovasz_hinge(scores, target, *, from_logits=True, return_grad=False, pooling
         x = np.log(p) - np.log1p(-p)
     g = _units(batch.target, pooling)
     signs = 2.0 * g - 1.0
-    errors = 1.0 - _units(x, pooling) * signs
+    errors = _void_errors(batch, pooling, 1.0 - _units(x, pooling) * signs, -np.inf)
     losses, grad_e = _lovasz(errors, g)
     groups = batch.shape[0] if pooling == "image" else 1
     weights = _unit_weights(g.sum(axis=1) > 0, absent, groups)
     value = float(np.dot(weights, losses))
     if not batch.return_grad:
         return value
-    grad_x = _from_units(-weights[:, None] * signs * (errors > 0) * grad_e, batch.shape,
-                         pooling)
+    grad_x = batch.mask(_from_units(-weights[:, None] * signs * (errors > 0) * grad_e,
+                                    batch.shape, pooling))
     if not batch.from_logits:
         grad_x = grad_x / (batch.scores * (1.0 - batch.scores))
     return batch.result(value, grad=grad_x)
@@ -1404,42 +1603,57 @@ def lovasz_hinge(scores, target, *, from_logits=True, return_grad=False, pooling
 # Distance-based losses
 
 
-def _check_mask(mask, name):
-    m = as_label_array(mask, name)
-    if m.min() < 0 or m.max() > 1:
-        raise ValueError(f"{name} must be a binary mask (0/1 or bool), got values in "
-                         f"[{m.min()}, {m.max()}] (shape {m.shape})")
-    return m.astype(bool)
+def _signed_distance(inside, outside, spacing, fill=0.0):
+    r""":math:`-d(x, \mathrm{outside})` on ``inside``, :math:`d(x, \mathrm{inside})` on
+    ``outside``, 0 on the pixels of neither set; ``fill`` everywhere if a set is empty."""
+    if not inside.any() or not outside.any():
+        return np.full(inside.shape, fill)
+    to_outside = ndimage.distance_transform_edt(~outside, sampling=spacing)
+    to_inside = ndimage.distance_transform_edt(~inside, sampling=spacing)
+    return np.where(inside, -to_outside, np.where(outside, to_inside, 0.0))
 
 
-def signed_distance_map(mask, *, sampling=None, fill=0.0):
+def _distance_field(inside, outside, spacing):
+    r"""Distance of each pixel of one set to the nearest pixel of the other (0 on the pixels
+    of neither set, and everywhere if a set is empty): :math:`|\phi|`."""
+    return np.abs(_signed_distance(inside, outside, spacing))
+
+
+def signed_distance_map(mask, *, spacing=None, fill=0.0, void=None):
     r"""Signed Euclidean distance to the boundary of a mask: negative inside, positive outside.
 
     Parameters
     ----------
     mask : array_like of bool or int, any number of dimensions
         Binary mask (0/1); every axis is spatial.
-    sampling : float or sequence of float, optional
-        Pixel spacing along each axis (as :func:`scipy.ndimage.distance_transform_edt`).
-        Default: 1.
+    spacing : float or sequence of float, optional
+        Pixel size along each axis, in array-axis order (what
+        :func:`scipy.ndimage.distance_transform_edt` calls ``sampling``). Default: 1.
     fill : float, default 0.0
         Declared value of the whole map when the mask is empty or full (there
         is no boundary to measure from).
+    void : array_like of bool or int, shape of ``mask``, optional
+        Binary mask of void pixels (a label map's ``ignore_index``), in
+        neither :math:`G` nor its complement: distances are measured to the
+        nearest non-void pixel of the other set, and the map is 0 on the void
+        pixels (the map :func:`boundary_loss` computes with ``ignore_index``).
+        Default: no void pixel.
 
     Returns
     -------
     phi : ndarray of float64, shape of ``mask``
         :math:`\phi(x) = d(x, G)` outside :math:`G` and :math:`-d(x, \Omega \setminus G)`
         inside, where :math:`d` is the Euclidean distance to the nearest pixel
-        of the set.
+        of the set (the void pixels removed from both sets).
 
     Raises
     ------
     TypeError
         If ``mask`` is not an integer or boolean array.
     ValueError
-        If ``mask`` is empty or not binary, or ``sampling`` has the wrong length
-        or a non-positive entry.
+        If ``mask`` is empty or not binary, ``void`` is not binary or has
+        another shape, or ``spacing`` has the wrong length or a non-positive
+        entry.
 
     Notes
     -----
@@ -1463,13 +1677,15 @@ def signed_distance_map(mask, *, sampling=None, fill=0.0):
     >>> signed_distance_map(np.array([0, 0, 1, 1, 1, 0]))
     array([ 2.,  1., -1., -2., -1.,  1.])
     """
-    m = _check_mask(mask, "mask")
-    sampling = _check_sampling(sampling, m.ndim)
+    m = check_binary_mask(mask, "mask")
+    spacing = check_spacing(spacing, m.ndim)
     fill = check_real(fill, "fill")
-    if not m.any() or m.all():
-        return np.full(m.shape, fill)
-    return (ndimage.distance_transform_edt(~m, sampling=sampling)
-            - ndimage.distance_transform_edt(m, sampling=sampling))
+    if void is None:
+        return _signed_distance(m, ~m, spacing, fill)
+    v = check_binary_mask(void, "void")
+    if v.shape != m.shape:
+        raise ValueError(f"void shape {v.shape} and mask shape {m.shape} differ")
+    return np.where(v, 0.0, _signed_distance(m & ~v, ~m & ~v, spacing, fill))
 
 
 def _selected_channels(batch, include_background):
@@ -1483,18 +1699,27 @@ def _selected_channels(batch, include_background):
     return slice(1, None)
 
 
-def _per_mask_maps(target, func):
-    """Apply ``func`` to every (image, class) mask of a hard one-hot target."""
-    out = np.empty(target.shape)
-    for n in range(target.shape[0]):
-        for c in range(target.shape[1]):
-            out[n, c] = func(target[n, c] > 0.5)
+def _valid_entries(batch):
+    """Boolean array of the shape of the scores, False at the void entries."""
+    if batch.valid is None:
+        return np.ones(batch.shape, bool)
+    return np.broadcast_to(batch.valid, batch.shape)
+
+
+def _per_mask_maps(mask, valid, func):
+    """``func(inside, outside)`` for every (image, channel) of a boolean mask, the void
+    pixels (``valid`` False) in neither set."""
+    out = np.empty(mask.shape)
+    for n in range(mask.shape[0]):
+        for c in range(mask.shape[1]):
+            m, v = mask[n, c], valid[n, c]
+            out[n, c] = func(m & v, ~m & v)
     return out
 
 
-@_fill_doc
+@fill_doc(_DOCS)
 def boundary_loss(scores, target, *, from_logits=True, return_grad=False, distance_map=None,
-                  sampling=None, include_background=False):
+                  spacing=None, include_background=False, ignore_index=None, multilabel=False):
     r"""Boundary loss of Kervadec et al. (2019): the mean of :math:`\phi_G \cdot p`.
 
     Parameters
@@ -1505,11 +1730,18 @@ def boundary_loss(scores, target, *, from_logits=True, return_grad=False, distan
     distance_map : array_like of float, shape of ``scores``, optional
         Precomputed :func:`signed_distance_map` of each (image, class) mask
         (compute it once per data set). Default: computed here.
-    sampling : float or sequence of float, optional
-        Pixel spacing per spatial axis, for the distance maps.
+    spacing : float or sequence of float, optional
+        Pixel size per spatial axis, in array-axis order, for the distance
+        maps (unused with ``distance_map``). Default: 1.
     include_background : bool, default False
         With ``C >= 2``, also sum over class 0 (Kervadec et al. use the
-        foreground classes only). Ignored for ``C = 1``.
+        foreground classes only). Ignored for ``C = 1`` and with
+        ``multilabel`` (every channel is a foreground).
+    %(ignore_index)s
+        The distance maps with void pixels are defined in the Notes; a
+        given ``distance_map`` is used as it is, its void terms dropped
+        (:func:`signed_distance_map` with ``void=`` computes the same maps).
+    %(multilabel)s
 
     Returns
     -------
@@ -1533,6 +1765,8 @@ def boundary_loss(scores, target, *, from_logits=True, return_grad=False, distan
     Linear in the probabilities; :math:`L - L(g) = \frac{1}{Z}\int_{S \triangle G}|\phi|`
     on hard predictions.
 
+    %(void_distance)s
+
     References
     ----------
     .. [1] Kervadec, H., Bouchtiba, J., Desrosiers, C., Granger, E., Dolz, J. and
@@ -1547,20 +1781,22 @@ def boundary_loss(scores, target, *, from_logits=True, return_grad=False, distan
     >>> boundary_loss(g[:, None].astype(float), g, from_logits=False)  # (-1 - 1) / 4
     -0.5
     """
-    batch = _Batch(scores, target, from_logits, return_grad, hard=True)
+    batch = _Batch(scores, target, from_logits, return_grad, hard=True,
+                   ignore_index=ignore_index, multilabel=multilabel)
     sel = _selected_channels(batch, include_background)
-    spatial = batch.scores.ndim - 2
+    spacing = check_spacing(spacing, batch.scores.ndim - 2)
+    valid = _valid_entries(batch)
     if distance_map is None:
-        sampling = _check_sampling(sampling, spatial)
-        phi = _per_mask_maps(batch.target,
-                             lambda m: signed_distance_map(m, sampling=sampling))
+        phi = _per_mask_maps(batch.target > 0.5, valid,
+                             lambda inside, outside: _signed_distance(inside, outside, spacing))
     else:
         phi = as_float_array(distance_map, "distance_map")
         if phi.shape != batch.shape:
             raise ValueError(f"distance_map shape {phi.shape} and scores shape {batch.shape} "
                              "differ")
-    phi_sel = phi[:, sel]
-    scale = 1.0 / phi_sel.size
+    phi_sel = np.where(valid, phi, 0.0)[:, sel]
+    count = int(np.count_nonzero(valid[:, sel]))
+    scale = 1.0 / count if count else 0.0
     value = scale * float(np.sum(phi_sel * batch.probs[:, sel]))
     if not batch.return_grad:
         return value
@@ -1569,17 +1805,10 @@ def boundary_loss(scores, target, *, from_logits=True, return_grad=False, distan
     return batch.result(value, grad_p)
 
 
-def _distance_field(mask, sampling):
-    """Distance of each pixel to the nearest pixel of the other side (0 if one side is empty)."""
-    if not mask.any() or mask.all():
-        return np.zeros(mask.shape)
-    return (ndimage.distance_transform_edt(mask, sampling=sampling)
-            + ndimage.distance_transform_edt(~mask, sampling=sampling))
-
-
-@_fill_doc
+@fill_doc(_DOCS)
 def hausdorff_dt_loss(scores, target, *, from_logits=True, return_grad=False, alpha=2.0,
-                      sampling=None, include_background=False):
+                      spacing=None, include_background=False, ignore_index=None,
+                      multilabel=False):
     r"""Distance-transform Hausdorff loss of Karimi & Salcudean (2019).
 
     Parameters
@@ -1589,10 +1818,14 @@ def hausdorff_dt_loss(scores, target, *, from_logits=True, return_grad=False, al
     %(from_logits)s
     alpha : float, default 2.0
         Exponent :math:`\alpha > 0` of the distances.
-    sampling : float or sequence of float, optional
-        Pixel spacing per spatial axis.
+    spacing : float or sequence of float, optional
+        Pixel size per spatial axis, in array-axis order. Default: 1.
     include_background : bool, default False
-        With ``C >= 2``, also include class 0. Ignored for ``C = 1``.
+        With ``C >= 2``, also include class 0. Ignored for ``C = 1`` and with
+        ``multilabel``.
+    %(ignore_index)s
+        The distance fields with void pixels are defined in the Notes.
+    %(multilabel)s
 
     Returns
     -------
@@ -1621,6 +1854,10 @@ def hausdorff_dt_loss(scores, target, *, from_logits=True, return_grad=False, al
     (with ``sigmoid=True``, or ``softmax=True, to_onehot_y=True``), whose distance
     field this is.
 
+    %(void_distance)s The predicted mask
+    :math:`S` is cut in the same way: a void pixel is in neither :math:`S` nor
+    its complement.
+
     References
     ----------
     .. [1] Karimi, D. and Salcudean, S. E. (2020). Reducing the Hausdorff distance
@@ -1635,16 +1872,22 @@ def hausdorff_dt_loss(scores, target, *, from_logits=True, return_grad=False, al
     >>> hausdorff_dt_loss(g[:, None].astype(float), g, from_logits=False)
     0.0
     """
-    batch = _Batch(scores, target, from_logits, return_grad, hard=True)
-    alpha = check_real(alpha, "alpha", low=0.0, low_open=True)
+    batch = _Batch(scores, target, from_logits, return_grad, hard=True,
+                   ignore_index=ignore_index, multilabel=multilabel)
+    alpha = _check_positive(alpha, "alpha")
     sel = _selected_channels(batch, include_background)
-    sampling = _check_sampling(sampling, batch.scores.ndim - 2)
+    spacing = check_spacing(spacing, batch.scores.ndim - 2)
     p, g = batch.probs[:, sel], batch.target[:, sel]
-    d_g = _per_mask_maps(g, lambda m: _distance_field(m, sampling))
-    d_s = _per_mask_maps(p, lambda m: _distance_field(m, sampling))
-    weight = d_g**alpha + d_s**alpha
-    scale = 1.0 / p.size
-    diff = p - g
+    valid = _valid_entries(batch)[:, sel]
+
+    def field(inside, outside):
+        return _distance_field(inside, outside, spacing)
+
+    weight = _per_mask_maps(g > 0.5, valid, field)**alpha + _per_mask_maps(p > 0.5, valid,
+                                                                          field)**alpha
+    count = int(np.count_nonzero(valid))
+    scale = 1.0 / count if count else 0.0
+    diff = np.where(valid, p - g, 0.0)
     value = scale * float(np.sum(diff**2 * weight))
     if not batch.return_grad:
         return value
@@ -1653,7 +1896,7 @@ def hausdorff_dt_loss(scores, target, *, from_logits=True, return_grad=False, al
     return batch.result(value, grad_p)
 
 
-def unet_weight_map(target, *, w0=10.0, sigma=5.0, class_weights=None, sampling=None,
+def unet_weight_map(target, *, w0=10.0, sigma=5.0, class_weights=None, spacing=None,
                     connectivity=1):
     r"""Border weight map of the U-Net (Ronneberger et al. 2015) for :func:`cross_entropy`.
 
@@ -1665,14 +1908,14 @@ def unet_weight_map(target, *, w0=10.0, sigma=5.0, class_weights=None, sampling=
     w0 : float, default 10.0
         Border weight :math:`w_0 \ge 0`.
     sigma : float, default 5.0
-        Border width :math:`\sigma > 0`, in the units of ``sampling`` (pixels).
+        Border width :math:`\sigma > 0`, in the units of ``spacing`` (pixels).
     class_weights : None, 'balanced' or array_like of float, optional
         :math:`w_c`: None gives 1; ``'balanced'`` gives
         :math:`n / (k\, n_c)` over the batch (``n`` pixels, ``k`` classes
         present, :math:`n_c` pixels of class :math:`c`, as scikit-learn's
         ``compute_class_weight``); an array gives the weight of each label.
-    sampling : float or sequence of float, optional
-        Pixel spacing per spatial axis.
+    spacing : float or sequence of float, optional
+        Pixel size per spatial axis, in array-axis order. Default: 1.
     connectivity : int, default 1
         Neighbourhood of the components, as
         :func:`scipy.ndimage.generate_binary_structure`.
@@ -1717,19 +1960,15 @@ def unet_weight_map(target, *, w0=10.0, sigma=5.0, class_weights=None, sampling=
         raise ValueError(f"target must hold non-negative labels, got {t.min()}")
     w0 = _check_nonneg(w0, "w0")
     sigma = check_real(sigma, "sigma", low=0.0, low_open=True, high=np.inf, high_open=True)
-    sampling = _check_sampling(sampling, t.ndim - 1)
-    if isinstance(connectivity, bool) or not isinstance(connectivity, numbers.Integral) or not (
-            1 <= connectivity <= t.ndim - 1):
-        raise ValueError(f"connectivity must be an int in [1, {t.ndim - 1}], got {connectivity!r}")
+    spacing = check_spacing(spacing, t.ndim - 1)
+    connectivity = check_int(connectivity, "connectivity", low=1, high=t.ndim - 1)
     if class_weights is None:
         wc = np.ones(t.shape)
     elif isinstance(class_weights, str):
         check_choice(class_weights, "class_weights", ("balanced",))
-        counts = np.bincount(t.ravel())
-        present = counts > 0
-        per_class = np.zeros(counts.size)
-        per_class[present] = t.size / (present.sum() * counts[present])
-        wc = per_class[t]
+        # over the labels present, not np.bincount: a stray label 2**40 must not allocate
+        _, index, counts = np.unique(t, return_inverse=True, return_counts=True)
+        wc = (t.size / (counts.size * counts))[index.reshape(t.shape)]
     else:
         per_class = as_float_array(class_weights, "class_weights")
         if per_class.ndim != 1 or t.max() >= per_class.size:
@@ -1745,7 +1984,7 @@ def unet_weight_map(target, *, w0=10.0, sigma=5.0, class_weights=None, sampling=
         d1 = np.full(components.shape, np.inf)
         d2 = np.full(components.shape, np.inf)
         for k in range(1, count + 1):
-            d = ndimage.distance_transform_edt(components != k, sampling=sampling)
+            d = ndimage.distance_transform_edt(components != k, sampling=spacing)
             d2 = np.minimum(d2, np.maximum(d1, d))
             d1 = np.minimum(d1, d)
         border[n] = w0 * np.exp(-((d1 + d2) ** 2) / (2.0 * sigma**2))

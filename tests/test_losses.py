@@ -57,7 +57,7 @@ CASES = [
     ("focal_tversky_loss", lambda c: {"gamma": 0.5, "pooling": "batch"}, False, False),
     ("generalized_dice_loss", lambda c: {}, False, False),
     ("generalized_dice_loss", lambda c: {"weight_type": "simple", "pooling": "batch",
-                                         "absent": "zero", "smooth_nr": 0.1}, False, False),
+                                         "absent_weight": "zero", "smooth_nr": 0.1}, False, False),
     ("jaccard_metric_loss", lambda c: {}, False, False),
     ("jaccard_metric_loss", lambda c: {"pooling": "batch", "smooth_nr": 0.5, "smooth_dr": 0.5},
      False, False),
@@ -67,7 +67,7 @@ CASES = [
     ("lovasz_hinge", lambda c: {}, True, True),
     ("lovasz_hinge", lambda c: {"pooling": "batch"}, True, True),
     ("boundary_loss", lambda c: {}, True, False),
-    ("boundary_loss", lambda c: {"include_background": True, "sampling": (1.0, 2.0)}, True,
+    ("boundary_loss", lambda c: {"include_background": True, "spacing": (1.0, 2.0)}, True,
      False),
     ("hausdorff_dt_loss", lambda c: {}, True, False),
     ("hausdorff_dt_loss", lambda c: {"alpha": 1.0, "include_background": True}, True, False),
@@ -332,8 +332,8 @@ def test_absent_conventions():
 def test_generalized_dice_absent_class_weight():
     p = np.array([[[0.7, 0.6], [0.2, 0.3], [0.1, 0.1]]])  # class 2 absent from target
     g = np.array([[0, 1]])
-    gz = losses.generalized_dice_loss(p, g, from_logits=False, absent="zero")
-    gm = losses.generalized_dice_loss(p, g, from_logits=False, absent="max")
+    gz = losses.generalized_dice_loss(p, g, from_logits=False, absent_weight="zero")
+    gm = losses.generalized_dice_loss(p, g, from_logits=False, absent_weight="max")
     # zero: classes 0 and 1 only, weights 1
     num, den = 2 * (0.7 + 0.3), (1.3 + 1) + (0.5 + 1)
     assert gz == pytest.approx(1 - num / den)
@@ -404,7 +404,7 @@ def test_boundary_loss_identity():
 def test_signed_distance_map_against_brute_force():
     rng = np.random.default_rng(1)
     mask = rng.uniform(size=(7, 9)) < 0.3
-    phi = losses.signed_distance_map(mask, sampling=(1.0, 2.0))
+    phi = losses.signed_distance_map(mask, spacing=(1.0, 2.0))
     pts = np.argwhere(np.ones_like(mask)) * np.array([1.0, 2.0])
     inside, outside = pts[mask.ravel()], pts[~mask.ravel()]
     for k, (pt, m) in enumerate(zip(pts, mask.ravel(), strict=True)):
@@ -522,11 +522,12 @@ def test_hard_losses_reject_soft_targets(name):
     ("tversky_loss", {"alpha": np.nan}, ValueError, "alpha must not be NaN"),
     ("focal_tversky_loss", {"gamma": 0.0}, ValueError, "gamma must lie in"),
     ("generalized_dice_loss", {"weight_type": "cube"}, ValueError, "weight_type must be one"),
-    ("generalized_dice_loss", {"absent": "include"}, ValueError, "absent must be one of"),
+    ("generalized_dice_loss", {"absent_weight": "include"}, ValueError,
+     "absent_weight must be one of"),
     ("lovasz_softmax", {"pooling": None}, ValueError, "pooling must be one of"),
     ("boundary_loss", {"distance_map": np.ones((1, 3, 2))}, ValueError, "distance_map shape"),
-    ("boundary_loss", {"sampling": (1.0, 0.0)}, ValueError, "sampling must lie in"),
-    ("boundary_loss", {"sampling": (1.0,)}, ValueError, "one spacing per spatial axis"),
+    ("boundary_loss", {"spacing": (1.0, 0.0)}, ValueError, "spacing must be positive"),
+    ("boundary_loss", {"spacing": (1.0,)}, ValueError, "spacing must have one entry per axis"),
     ("hausdorff_dt_loss", {"alpha": 0.0}, ValueError, "alpha must lie in"),
     ("hausdorff_dt_loss", {"include_background": "no"}, TypeError, "include_background"),
 ])
