@@ -84,10 +84,9 @@ def _options_signature(func):
     return inspect.Signature(params)
 
 
-def _lookup(name):
+def _check_name(name):
     if not isinstance(name, str) or name not in _FUNCS:
         raise ValueError(f"name must be one of {list(LOSSES)}, got {name!r}")
-    return _FUNCS[name]
 
 
 def _check_options(name, options):
@@ -108,16 +107,24 @@ def _to_numpy(value):
     return value
 
 
+def _float64_numpy(scores):
+    """The scores as a float64 NumPy array on the CPU (no copy when they already are)."""
+    return scores.detach().to(device="cpu", dtype=torch.float64).numpy()
+
+
+def _like(value, scores):
+    """A NumPy value or gradient as a tensor of the dtype and device of ``scores``."""
+    return torch.as_tensor(value, dtype=torch.float64).to(device=scores.device, dtype=scores.dtype)
+
+
 class _NumpyLoss(torch.autograd.Function):
     """Value of a NumPy loss in the forward pass; its closed-form gradient in the backward."""
 
     @staticmethod
     def forward(ctx, scores, func, target, options):
-        x = scores.detach().to(device="cpu", dtype=torch.float64).numpy()
-        value, grad = func(x, target, return_grad=True, **options)
-        ctx.save_for_backward(torch.from_numpy(grad).to(device=scores.device,
-                                                        dtype=scores.dtype))
-        return torch.tensor(value, dtype=scores.dtype, device=scores.device)
+        value, grad = func(_float64_numpy(scores), target, return_grad=True, **options)
+        ctx.save_for_backward(_like(grad, scores))
+        return _like(value, scores)
 
     @staticmethod
     @torch.autograd.function.once_differentiable
@@ -138,8 +145,7 @@ def _apply(name, scores, target, options):
     options = {key: _to_numpy(value) for key, value in options.items()}
     if torch.is_grad_enabled() and scores.requires_grad:
         return _NumpyLoss.apply(scores, func, target, options)
-    x = scores.detach().to(device="cpu", dtype=torch.float64).numpy()
-    return torch.tensor(func(x, target, **options), dtype=scores.dtype, device=scores.device)
+    return _like(func(_float64_numpy(scores), target, **options), scores)
 
 
 def loss(name, scores, target, **options):
@@ -184,7 +190,7 @@ def loss(name, scores, target, **options):
     >>> scores.grad
     tensor([[[-0.0938, -0.0938,  0.0312,  0.0312]]])
     """
-    _lookup(name)
+    _check_name(name)
     return _apply(name, scores, target, options)
 
 
@@ -225,7 +231,7 @@ class Loss(torch.nn.Module):
 
     def __init__(self, name, **options):
         super().__init__()
-        _lookup(name)
+        _check_name(name)
         _check_options(name, options)
         self.name = name
         self.options = dict(options)
