@@ -7,14 +7,19 @@ and its closed-form gradient; the pure-torch loss is autograd in float32 on the 
 
 Both losses are checked to give the same value and gradient first. The steps run in one
 process on the same inputs, interleaved round-robin (benchmarks/_timing.py); each time is the
-median of the repeats. PyTorch runs on one thread (a shared machine). The exit status is 1 if
-the target is missed.
+median of the repeats. PyTorch and NumPy's BLAS run on one thread, so the target is judged on
+CPU time (the work done, which other processes on a shared machine disturb less than the wall
+time; both are printed). The exit status is 1 if the target is missed.
 
-Usage: ``python benchmarks/bench_torch.py [--batch 8] [--size 64] [--classes 4] [--repeats 15]``
+Usage: ``python benchmarks/bench_torch.py [--batch 8] [--size 64] [--classes 4] [--repeats 21]``
 """
 
-import argparse
 import os
+
+# NumPy's BLAS on one thread, as torch below: a single-threaded comparison on a shared machine.
+os.environ["OPENBLAS_NUM_THREADS"] = os.environ.get("OPENBLAS_NUM_THREADS", "1")
+
+import argparse
 import platform
 import sys
 
@@ -69,7 +74,7 @@ def main():
     parser.add_argument("--batch", type=int, default=8)
     parser.add_argument("--size", type=int, default=64)
     parser.add_argument("--classes", type=int, default=4)
-    parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--repeats", type=int, default=21)
     args = parser.parse_args()
     torch.set_num_threads(1)
     rng = np.random.default_rng(0)
@@ -105,9 +110,9 @@ def main():
         print(f"{name:32s} {1e3 * wall[name]:9.2f} {1e3 * cpu[name]:9.2f}")
     ratio = wall["step, seglab.torch soft Dice"] / wall["step, pure-torch soft Dice"]
     ratio_cpu = cpu["step, seglab.torch soft Dice"] / cpu["step, pure-torch soft Dice"]
-    ok = ratio <= MAX_RATIO
-    print(f"\ntraining step, adapter / pure torch: {ratio:.3f}x wall, {ratio_cpu:.3f}x CPU "
-          f"(target <= {MAX_RATIO}x) {'ok' if ok else 'MISSED'}")
+    ok = ratio_cpu <= MAX_RATIO
+    print(f"\ntraining step, adapter / pure torch: {ratio_cpu:.3f}x CPU (target <= "
+          f"{MAX_RATIO}x: {'ok' if ok else 'MISSED'}), {ratio:.3f}x wall")
     return 0 if ok else 1
 
 

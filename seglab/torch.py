@@ -84,6 +84,10 @@ def _options_signature(func):
     return inspect.Signature(params)
 
 
+# Built once: checking the options of every call against them is then cheap.
+_OPTIONS = {name: _options_signature(func) for name, func in _FUNCS.items()}
+
+
 def _check_name(name):
     if not isinstance(name, str) or name not in _FUNCS:
         raise ValueError(f"name must be one of {list(LOSSES)}, got {name!r}")
@@ -95,7 +99,7 @@ def _check_options(name, options):
         raise TypeError(f"{name}: return_grad is set by seglab.torch (the gradient is "
                         "computed when scores require it)")
     try:
-        _options_signature(_FUNCS[name]).bind(**options)
+        _OPTIONS[name].bind(**options)
     except TypeError as exc:
         raise TypeError(f"{name}: {exc}") from None
 
@@ -272,7 +276,7 @@ _EXAMPLE = """
 
 
 def _options_doc(name):
-    listed = ", ".join(f"``{p}``" for p in _options_signature(_FUNCS[name]).parameters)
+    listed = ", ".join(f"``{p}``" for p in _OPTIONS[name].parameters)
     return (f"Keyword options of :func:`seglab.losses.{name}`, passed through unchanged:\n"
             f"        {listed}.")
 
@@ -284,7 +288,7 @@ def _make_function(name):
     function.__name__ = function.__qualname__ = name
     function.__module__ = __name__
     inputs = list(inspect.signature(loss).parameters.values())[1:3]
-    options = list(_options_signature(_FUNCS[name]).parameters.values())
+    options = list(_OPTIONS[name].parameters.values())
     function.__signature__ = inspect.Signature(inputs + options)
     function.__doc__ = f"""PyTorch form of :func:`seglab.losses.{name}`: ``loss({name!r}, ...)``.
 
@@ -314,7 +318,7 @@ def _make_class(name):
 
     cls_name = _class_name(name)
     self_param = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    options = list(_options_signature(_FUNCS[name]).parameters.values())
+    options = list(_OPTIONS[name].parameters.values())
     __init__.__signature__ = inspect.Signature([self_param, *options])
     doc = f"""PyTorch module of :func:`seglab.losses.{name}`: ``Loss({name!r}, **options)``.
 
