@@ -6,8 +6,9 @@ in torch (softmax, one-hot, sums; autograd). The adapter computes the loss in fl
 and its closed-form gradient; the pure-torch loss is autograd in float32 on the same logits.
 
 Both losses are checked to give the same value and gradient first. The steps run in one
-process on the same inputs, interleaved round-robin (benchmarks/_timing.py); each time is the
-median of the repeats. PyTorch and NumPy's BLAS run on one thread, so the target is judged on
+process on the same inputs, the two steps interleaved round-robin (benchmarks/_timing.py), then
+the two losses alone (forward and backward on fixed logits); each time is the median of the
+repeats. PyTorch and NumPy's BLAS run on one thread, so the target is judged on
 CPU time (the work done, which other processes on a shared machine disturb less than the wall
 time; both are printed). The exit status is 1 if the target is missed.
 
@@ -92,13 +93,17 @@ def main():
         x = logits.clone().requires_grad_()
         criterion(x, target).backward()
 
-    candidates = {
+    # Two tables, each interleaved on its own: the judged pair of steps, then the losses alone.
+    steps = {
         "step, seglab.torch soft Dice": lambda: step(net, images, target, adapter),
         "step, pure-torch soft Dice": lambda: step(net, images, target, pure),
+    }
+    alone = {
         "loss only, seglab.torch": lambda: loss_only(adapter),
         "loss only, pure torch": lambda: loss_only(pure),
     }
-    wall, cpu = median_wall_cpu(candidates, args.repeats)
+    wall, cpu = median_wall_cpu(steps, args.repeats)
+    wall_alone, cpu_alone = median_wall_cpu(alone, args.repeats)
 
     print(f"seglab {seglab.__version__}, torch {torch.__version__} (1 thread), "
           f"numpy {np.__version__}, Python {platform.python_version()}, "
@@ -106,8 +111,10 @@ def main():
     print(f"conv net 3-16-16-{args.classes}, batch {args.batch} x {args.size} x {args.size}, "
           f"float32; median of {args.repeats}\n")
     print(f"{'':32s} {'wall ms':>9s} {'CPU ms':>9s}")
-    for name in candidates:
+    for name in steps:
         print(f"{name:32s} {1e3 * wall[name]:9.2f} {1e3 * cpu[name]:9.2f}")
+    for name in alone:
+        print(f"{name:32s} {1e3 * wall_alone[name]:9.2f} {1e3 * cpu_alone[name]:9.2f}")
     ratio = wall["step, seglab.torch soft Dice"] / wall["step, pure-torch soft Dice"]
     ratio_cpu = cpu["step, seglab.torch soft Dice"] / cpu["step, pure-torch soft Dice"]
     ok = ratio_cpu <= MAX_RATIO
