@@ -489,8 +489,8 @@ def test_grad_output_scales_the_gradient_and_inputs_are_not_modified():
     before, t = scores.clone(), torch.as_tensor(target)
     x = scores.clone().requires_grad_()
     (grad,) = torch.autograd.grad(st.soft_dice_loss(x, t), x)
-    (scaled,) = torch.autograd.grad(st.soft_dice_loss(x, t), x, grad_outputs=torch.tensor(-2.5,
-                                                                      dtype=torch.float64))
+    factor = torch.tensor(-2.5, dtype=torch.float64)
+    (scaled,) = torch.autograd.grad(st.soft_dice_loss(x, t), x, grad_outputs=factor)
     assert_allclose(scaled.numpy(), -2.5 * grad.numpy(), rtol=1e-15)
     x.grad = None
     (3 * st.soft_dice_loss(x, t) + st.cross_entropy(x, t)).backward()
