@@ -15,6 +15,13 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PY) -m pip install --quiet -r requirements.txt
 	@touch $(STAMP)
 
+## The optional extra seglab[torch] for tests/test_torch*.py and benchmarks/bench_torch.py: the
+## exact pin of pyproject.toml (torch==2.13.0, the CPU build), not in requirements.txt (Binder).
+TORCH   := $(VENV)/.torch
+$(TORCH): $(STAMP)
+	$(PY) -m pip install --quiet torch==2.13.0
+	@touch $(TORCH)
+
 ## Build the HTML book and print its path: tools/prewarm.py executes the chapters on all cores
 ## into the execution cache, then the strict build renders them (and re-executes any failure).
 book: $(STAMP)
@@ -52,7 +59,7 @@ chromium:
 ## Every test: the strict book builds (zero warnings; published and offline), then pytest (units,
 ## properties, conformance, bad input, doctests, notebook execution, a fresh Binder-like venv,
 ## the built HTML in headless Chromium, the Voila dashboard), then lint.
-test: $(STAMP) chromium
+test: $(STAMP) $(TORCH) chromium
 	rm -rf _build/html $(OFFLINE)
 	$(PY) tools/prewarm.py
 	$(JB) build . -n -W --keep-going
@@ -61,10 +68,10 @@ test: $(STAMP) chromium
 	$(VENV)/bin/ruff check seglab tests benchmarks tools
 
 ## The unit suite alone (no book build, no browser, no fresh environment): a few minutes.
-unit: $(STAMP)
+unit: $(STAMP) $(TORCH)
 	$(PY) -m pytest -m "not browser and not book and not binder and not slow"
 
-bench: $(STAMP)
+bench: $(STAMP) $(TORCH)
 	$(PY) -m pip install --quiet -r benchmarks/requirements.txt
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 

@@ -8,7 +8,8 @@ Bayes-optimal decisions (:mod:`seglab.theory`), reproducible synthetic data
 tiny trainable models in NumPy (:mod:`seglab.models`), post-processing of
 probability maps (:mod:`seglab.postprocess`), and sliders that work
 both live and in static HTML (:mod:`seglab.widgets`, which needs matplotlib and
-ipywidgets and is not imported here).
+ipywidgets and is not imported here). :mod:`seglab.torch` makes every loss a PyTorch
+module; it needs the optional extra ``seglab[torch]`` and is not imported here either.
 
 The functions of ``metrics``, ``surface``, ``theory``, ``data`` and ``losses`` are also
 available at the top level; ``models`` and ``postprocess`` are reached as submodules.

@@ -6,6 +6,7 @@ The examples themselves run as doctests (``--doctest-modules`` in ``pyproject.to
 """
 
 import importlib
+import importlib.util
 import inspect
 import pkgutil
 import re
@@ -14,9 +15,12 @@ import pytest
 
 import seglab
 
+# A module of an optional extra is checked when the extra is installed (make test installs it).
+OPTIONAL = {"seglab.torch": "torch"}
 MODULES = sorted(
     info.name for info in pkgutil.iter_modules(seglab.__path__, prefix="seglab.")
     if not info.name.rsplit(".", 1)[-1].startswith("_")
+    and (info.name not in OPTIONAL or importlib.util.find_spec(OPTIONAL[info.name]))
 )
 
 
