@@ -213,7 +213,7 @@ def ref_log_cosh_dice_loss(x, g, from_logits, **options):
 
 
 def ref_generalized_dice_loss(x, g, from_logits, weight_type="square", pooling="image",
-                              absent="max", smooth_nr=0.0, smooth_dr=0.0):
+                              absent_weight="max", smooth_nr=0.0, smooth_dr=0.0):
     p = probs_of(x, from_logits)
     axes = tuple(range(2, x.ndim)) if pooling == "image" else (0, *range(2, x.ndim))
     inter, sp, sg = (p * g).sum(axes), p.sum(axes), g.sum(axes)
@@ -221,7 +221,7 @@ def ref_generalized_dice_loss(x, g, from_logits, weight_type="square", pooling="
     power = {"square": 2, "simple": 1, "uniform": 0}[weight_type]
     present = sg > 0
     w = torch.where(present, 1 / torch.where(present, sg, 1.0) ** power, 0.0)
-    if absent == "max":
+    if absent_weight == "max":
         w = torch.where(present, w, w.max(1, keepdim=True).values)
     num, den = 2 * (w * inter).sum(1) + smooth_nr, (w * (sp + sg)).sum(1) + smooth_dr
     score = torch.where(den > 0, num / torch.where(den > 0, den, 1.0), 1.0)  # 0/0: perfect
@@ -355,7 +355,7 @@ CASES = [
     ("log_cosh_dice_loss", 1, False, "soft", {"squared": True, "pooling": "batch"}),
     ("generalized_dice_loss", 3, True, "labels", {}),
     ("generalized_dice_loss", 3, True, "absent", {"weight_type": "simple"}),
-    ("generalized_dice_loss", 3, True, "absent", {"absent": "zero", "pooling": "batch",
+    ("generalized_dice_loss", 3, True, "absent", {"absent_weight": "zero", "pooling": "batch",
                                                   "weight_type": "uniform"}),
     ("generalized_dice_loss", 1, False, "soft", {"smooth_nr": 1e-3, "smooth_dr": 1e-3}),
     ("lovasz_softmax", 3, True, "labels", {}),
