@@ -481,8 +481,17 @@ def _rescaled(cm):
 
 
 def _class_counts(cm):
-    """One-vs-rest TP, FP, FN, TN and support (float64, shape (..., K)) of cm (..., K, K)."""
+    """One-vs-rest TP, FP, FN, TN and support (float64, shape (..., K)) of cm (..., K, K).
+
+    With two classes every count is an entry of the matrix, taken as it is: derived by
+    subtraction, a small real count beside a large one (expected counts) would lose
+    its digits.
+    """
     cm = np.asarray(cm, dtype=np.float64)
+    if cm.shape[-1] == 2:
+        c00, c01, c10, c11 = cm[..., 0, 0], cm[..., 0, 1], cm[..., 1, 0], cm[..., 1, 1]
+        pairs = ((c00, c11), (c10, c01), (c01, c10), (c11, c00), (c00 + c01, c10 + c11))
+        return tuple(np.stack(pair, axis=-1) for pair in pairs)
     tp = np.diagonal(cm, axis1=-2, axis2=-1)
     support = cm.sum(axis=-1)
     fp = cm.sum(axis=-2) - tp
