@@ -1221,6 +1221,23 @@ def dice(pred, target, *, num_classes=None, average="binary", per_image=False,
     >>> j = iou(pred, target)
     >>> 2 * j / (1 + j)
     0.6666666666666666
+
+    Per image, with the number of images whose score is defined (image 0 is
+    empty in both maps, so its Dice is 0/0):
+
+    >>> masks = np.zeros((3, 2, 3), dtype=int)
+    >>> masks[1:, 0, 0] = 1
+    >>> dice(masks, masks, per_image=True, return_count=True)
+    (1.0, 2)
+    >>> dice(masks, masks, per_image=True, reduction="none")
+    array([nan,  1.,  1.])
+
+    Overlapping regions, one binary channel each (``multilabel``):
+
+    >>> regions_true = np.array([[[1, 1, 0]], [[0, 1, 0]]])   # (C, 1, 3)
+    >>> regions_pred = np.array([[[1, 1, 1]], [[0, 1, 0]]])
+    >>> dice(regions_pred, regions_true, multilabel=True, average=None)
+    array([0.8, 1. ])
     """
     return _metric("dice", pred, target, num_classes=num_classes, average=average,
                    per_image=per_image, reduction=reduction, return_count=return_count,

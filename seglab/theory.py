@@ -916,7 +916,9 @@ def optimal_threshold(prob, *, metric="dice", alpha=0.5, beta=0.5, zero_division
     the sorted map, so all :math:`m + 1` values cost :math:`O(n \log n)` (the sort).
     The rule predicting every pixel is a candidate only when :math:`\min \eta > 0`
     (no :math:`t \ge 0` predicts a pixel with :math:`\eta = 0`). Among equal values the
-    rule with the fewest foreground pixels wins.
+    rule with the fewest foreground pixels wins. The same sweep, on empirical counts of
+    validation scores, is :func:`seglab.models.tune_threshold`; the scores are those of
+    :mod:`seglab.metrics` applied to the expected confusion matrix.
 
     For Dice, IoU and Tversky the best of all :math:`2^n` predictions is a threshold
     rule: by Dinkelbach's lemma [3]_ the optimal sets are
