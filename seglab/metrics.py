@@ -86,10 +86,11 @@ _MAX_EXTRA_ROWS = 1024
 # Largest (n_images, K, K) count table the blocked pass fills (32 MiB of int64); beyond it
 # the per-class counts are tallied directly, in O(pixels + n_images * K) memory.
 _MAX_TABLE = 1 << 22
-# Largest number of per-class entries (n_images * K, or cells of a returned confusion
-# matrix) any call allocates: a stray label such as 2**40, or num_classes=10**9, fails
-# with a ValueError that says so instead of asking for gigabytes.
+# Largest number of per-class entries (n_images * K) a metric allocates, and of cells of
+# a returned confusion matrix (1 GiB of int64): a stray label such as 2**40, or
+# num_classes=10**9, fails with a ValueError that says so instead of asking for far more.
 _MAX_ENTRIES = 1 << 24
+_MAX_CELLS = 1 << 27
 
 
 # --------------------------------------------------------------------------
@@ -218,7 +219,7 @@ def _resolve_averages(metrics, average):
             for m in metrics}
 
 
-def _check_metrics(metrics):
+def _check_metrics(metrics, name="metrics"):
     if isinstance(metrics, str):
         names = (metrics,)
     else:
@@ -226,7 +227,7 @@ def _check_metrics(metrics):
             names = tuple(metrics)
         except TypeError:
             raise TypeError(
-                f"metrics must be a metric name or a sequence of metric names, got {metrics!r}"
+                f"{name} must be a metric name or a sequence of metric names, got {metrics!r}"
             ) from None
     if not names:
         raise ValueError("metrics must name at least one metric")
@@ -375,13 +376,13 @@ def _prepare(pred, target, num_classes, ignore_index, per_image):
     return pred, target, num_classes, ignore_index, inferred
 
 
-def _check_entries(entries, k, inferred, what):
-    """ValueError, before any allocation, when a result would hold more than _MAX_ENTRIES."""
-    if entries > _MAX_ENTRIES:
+def _check_entries(entries, k, inferred, what, limit=_MAX_ENTRIES):
+    """ValueError, before any allocation, when a result would hold more than ``limit``."""
+    if entries > limit:
         how = f" (inferred from the largest label, {k - 1})" if inferred else ""
         raise ValueError(
             f"num_classes={k}{how} would need {entries} {what}, more than the limit of "
-            f"{_MAX_ENTRIES}; pass a num_classes that covers the labels actually used, or "
+            f"{limit}; pass a num_classes that covers the labels actually used, or "
             f"map stray labels to ignore_index first"
         )
 
@@ -719,7 +720,7 @@ def confusion_matrix(pred, target, *, num_classes=None, ignore_index=None, per_i
     pred, target, k, ignore_index, inferred = _prepare(pred, target, num_classes, ignore_index,
                                                        per_image)
     n_images = pred.shape[0] if per_image else 1
-    _check_entries(n_images * k * k, k, inferred, "cells of the confusion matrix")
+    _check_entries(n_images * k * k, k, inferred, "cells of the confusion matrix", _MAX_CELLS)
     return _count(pred, target, k, ignore_index, per_image)
 
 
@@ -1465,7 +1466,7 @@ def from_confusion(cm, metric, *, average="default", zero_division=np.nan, alpha
     Raises
     ------
     TypeError
-        If ``cm`` is not a real numeric array.
+        If ``cm`` is not a real numeric array, or ``metric`` is not a str.
     ValueError
         If ``cm`` is not (n, K, K) or (K, K) with :math:`K \ge 2`, holds
         negative or non-finite entries, an option is not one of its choices,
@@ -1504,6 +1505,8 @@ def from_confusion(cm, metric, *, average="default", zero_division=np.nan, alpha
     >>> from_confusion(np.stack([cm, 2 * cm]), "accuracy")   # mean over two images
     0.6666666666666666
     """
+    if not isinstance(metric, str):
+        raise TypeError(f"metric must be a metric name (a str), got {metric!r}")
     metric = _check_metrics(metric)[0]
     average = _check_average(average, allow_default=True)
     zero_division = check_zero_division(zero_division)

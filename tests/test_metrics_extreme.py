@@ -101,3 +101,23 @@ def test_evaluate_metrics_none_names_the_argument():
         evaluate(pred, pred, metrics=None)
     with pytest.raises(TypeError, match="metrics must be a metric name or a sequence"):
         evaluate(pred, pred, metrics=3)
+
+
+def test_from_confusion_metric_none_names_the_argument():
+    with pytest.raises(TypeError, match="metric must be a metric name"):
+        from_confusion(np.eye(2), None)
+    with pytest.raises(TypeError, match="metric must be a metric name"):
+        from_confusion(np.eye(2), ["iou"])
+
+
+def test_per_image_confusion_matrices_of_many_images_and_classes():
+    """A table of 1000 images x 150 classes (22.5M cells, 180 MB) is still returned; the
+    metrics of such a stack take the per-class path without building it."""
+    rng = np.random.default_rng(0)
+    target = rng.integers(0, 150, (1000, 4, 4))
+    pred = np.where(rng.random(target.shape) < 0.5, target, rng.integers(0, 150, target.shape))
+    scores = metrics.iou(pred, target, num_classes=150, average=None, per_image=True,
+                         reduction="none")
+    cm = confusion_matrix(pred[:50], target[:50], num_classes=150, per_image=True)
+    assert_allclose(scores[:50], from_confusion(cm, "iou", average=None, reduction="none"),
+                    equal_nan=True)
