@@ -28,6 +28,14 @@ Conventions shared by all metrics:
   ``zero_division`` (NaN by default, or 0.0 or 1.0). NaN scores are left out
   of the macro, weighted and per-image means, as scikit-learn's
   ``zero_division=np.nan``; a mean over no defined score is NaN.
+* ``per_image=True`` scores each image (first axis) on its own;
+  ``reduction='none'`` keeps the per-image scores, ``return_count=True``
+  also returns how many of them are defined. ``multilabel=True`` scores
+  binary masks channel by channel (overlapping regions).
+* Work and memory are bounded by the pixels and the classes: a count table
+  of :math:`K^2` cells is built only when it is small, and a stray label
+  that would need more than :math:`2^{24}` per-class entries is a
+  ``ValueError``.
 * Inputs are never modified; scores are float64.
 
 Explained in the book, chapter 1 (book/ch1).

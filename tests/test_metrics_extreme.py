@@ -121,3 +121,26 @@ def test_per_image_confusion_matrices_of_many_images_and_classes():
     cm = confusion_matrix(pred[:50], target[:50], num_classes=150, per_image=True)
     assert_allclose(scores[:50], from_confusion(cm, "iou", average=None, reduction="none"),
                     equal_nan=True)
+
+
+@pytest.mark.parametrize("ignore_index", [None, 1, 3, 255, -1, 2**40])
+@pytest.mark.parametrize("per_image", [False, True])
+def test_per_class_path_equals_the_confusion_matrix_path(monkeypatch, ignore_index, per_image):
+    """The direct per-class tally (used for many classes) gives the scores of the table."""
+    rng = np.random.default_rng(7)
+    target = rng.integers(0, 4, (5, 6, 7))
+    pred = rng.integers(0, 4, (5, 6, 7))
+    if ignore_index is not None:
+        target[rng.random(target.shape) < 0.2] = ignore_index
+    options = {"num_classes": 4, "average": None, "per_image": per_image,
+               "ignore_index": ignore_index}
+    expected = evaluate(pred, target, **options)
+    monkeypatch.setattr(metrics, "_MAX_TABLE", 0)
+    got = evaluate(pred, target, **options)
+    for name in metrics.METRICS:
+        assert_allclose(got[name], expected[name], rtol=1e-12, equal_nan=True, err_msg=name)
+    with pytest.raises(ValueError, match=r"pred contains label 9"):
+        metrics.iou(np.where(pred == 0, 9, pred), target, **options)
+    if ignore_index != 3:
+        with pytest.raises(ValueError, match=r"target contains label 7"):
+            metrics.iou(pred, np.where(target == 3, 7, target), **options)
