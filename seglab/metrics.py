@@ -28,23 +28,32 @@ Conventions shared by all metrics:
   ``zero_division`` (NaN by default, or 0.0 or 1.0). NaN scores are left out
   of the macro, weighted and per-image means, as scikit-learn's
   ``zero_division=np.nan``; a mean over no defined score is NaN.
+* ``per_image=True`` scores each image (first axis) on its own;
+  ``reduction='none'`` keeps the per-image scores, ``return_count=True``
+  also returns how many of them are defined. ``multilabel=True`` scores
+  binary masks channel by channel (overlapping regions).
+* Work and memory are bounded by the pixels and the classes: a count table
+  of :math:`K^2` cells is built only when it is small, and a stray label
+  that would need more than :math:`2^{24}` per-class entries is a
+  ``ValueError``.
 * Inputs are never modified; scores are float64.
 
 Explained in the book, chapter 1 (book/ch1).
 """
 
-import textwrap
-
 import numpy as np
 
 from ._validation import (
     as_float_array,
+    check_binary_mask,
     check_bool,
     check_choice,
     check_int,
     check_label_pair,
     check_real,
+    check_same_shape,
     check_zero_division,
+    fill_doc,
 )
 
 __all__ = [
@@ -75,12 +84,21 @@ METRICS = (
 )
 _DEFAULT_AVERAGE = {"accuracy": "micro", "balanced_accuracy": "macro"}
 _AVERAGES = ("binary", "micro", "macro", "weighted", None)
+_REDUCTIONS = ("mean", "none")
 # Pixels per block of the counting pass: the int64 combined index of a block
 # (512 KiB) stays in cache between its computation and its bincount.
 _BLOCK = 1 << 16
 # An ignore_index at most this far above the classes gets its own rows in the
 # count table (no per-pixel masking); farther or negative ones are masked.
 _MAX_EXTRA_ROWS = 1024
+# Largest (n_images, K, K) count table the blocked pass fills (32 MiB of int64); beyond it
+# the per-class counts are tallied directly, in O(pixels + n_images * K) memory.
+_MAX_TABLE = 1 << 22
+# Largest number of per-class entries (n_images * K) a metric allocates, and of cells of
+# a returned confusion matrix (1 GiB of int64): a stray label such as 2**40, or
+# num_classes=10**9, fails with a ValueError that says so instead of asking for far more.
+_MAX_ENTRIES = 1 << 24
+_MAX_CELLS = 1 << 27
 
 
 # --------------------------------------------------------------------------
@@ -92,7 +110,8 @@ pred, target : array_like of int or bool
     Predicted and ground-truth label maps of the same shape, with any number
     of dimensions; each entry is a class index in ``[0, num_classes)``
     (booleans count as 0 and 1). With ``per_image=True`` the first axis
-    indexes images.""",
+    indexes images. With ``multilabel=True``, binary masks instead (see
+    ``multilabel``).""",
     "num_classes": """\
 num_classes : int, optional
     Number of classes :math:`K \\ge 2`. Default: one more than the largest
@@ -111,6 +130,35 @@ per_image : bool, default False
     If True, score each image (index of the first axis) on its own and
     return the mean over images, NaN scores left out. If False, all pixels
     are pooled into one confusion matrix.""",
+    "reduction": """\
+reduction : {'mean', 'none'}, default 'mean'
+    With ``per_image=True``: ``'mean'`` returns the mean over images (NaN
+    scores left out), ``'none'`` the score of every image, shape
+    ``(n_images,)`` (``(n_images, K)`` with ``average=None``), exactly the
+    scores of the images scored one by one. ``'none'`` needs
+    ``per_image=True``.""",
+    "return_count": """\
+return_count : bool, default False
+    If True, return ``(score, count)``, where ``count`` is the number of
+    defined (non-NaN) per-image scores that entered the mean over images --
+    an int, or an int64 array ``(K,)`` per class with ``average=None`` -- so
+    that a report can say "Dice over 47 of 50 images". With
+    ``per_image=False`` it is 1 or 0 (the pooled score is defined or not);
+    with ``reduction='none'`` it is the number of defined entries.""",
+    "multilabel": """\
+multilabel : bool, default False
+    If True, ``pred`` and ``target`` are binary masks (bool or 0/1) whose
+    channel axis -- axis 1 with ``per_image=True`` (shape
+    ``(n_images, C, *spatial)``), axis 0 otherwise (shape ``(C, *spatial)``)
+    -- holds ``C`` independent binary problems that may overlap (the tumour
+    regions of BraTS). Each channel gets the binary score of that channel;
+    ``average`` combines channels: ``'macro'`` (unweighted mean), ``None``
+    (one score per channel), ``'micro'`` (the binary score of the counts
+    pooled over channels), ``'weighted'`` (weighted by each channel's
+    number of ``target`` pixels); ``'binary'`` needs ``C == 1``.
+    ``num_classes`` and ``ignore_index`` do not apply. To pool a batch
+    ``(n_images, C, *spatial)`` over images, pass
+    ``numpy.moveaxis(x, 1, 0)``.""",
     "ignore_index": """\
 ignore_index : int, optional
     Pixels whose ``target`` equals this value are left out (e.g. 255, the
@@ -123,30 +171,36 @@ zero_division : {nan, 0.0, 1.0}, default nan
     macro, weighted and per-image means (as scikit-learn's
     ``zero_division=np.nan``); a mean over no defined score is NaN.""",
     "returns": """\
-score : float or ndarray of float64, shape (num_classes,)
-    The averaged score (a Python float), or the score of each class when
-    ``average=None``.""",
+score : float or ndarray of float64
+    The averaged score (a Python float), or the score of each class (or
+    channel) when ``average=None``, shape ``(K,)``; with
+    ``reduction='none'``, one row per image, shape ``(n_images,)`` or
+    ``(n_images, K)``.
+count : int or ndarray of int64
+    Only with ``return_count=True``: the number of defined scores behind
+    ``score`` (see ``return_count``).""",
     "raises": """\
 TypeError
     If ``pred`` or ``target`` is not an integer or boolean array (a float
     array raises even when it holds NaN), or ``num_classes``,
-    ``ignore_index`` or ``per_image`` has the wrong type.
+    ``ignore_index`` or a flag (``per_image``, ``return_count``,
+    ``multilabel``) has the wrong type.
 ValueError
     If the shapes differ, an array is empty, a label lies outside
     ``[0, num_classes)`` (apart from ``target == ignore_index``),
     ``per_image=True`` meets a 1-D array, ``num_classes < 2``, an option is
-    not one of its choices, or ``average='binary'`` meets more than two
-    classes.""",
+    not one of its choices, ``average='binary'`` meets more than two
+    classes (or channels), ``reduction='none'`` comes without
+    ``per_image=True``, a ``multilabel`` mask is not binary or lacks its
+    channel axis, or the per-class results would exceed 2**24 entries (a
+    stray label such as ``10**9``, or a huge ``num_classes``).""",
 }
 
 
 def _fill_doc(func):
-    """Substitute the shared blocks into ``func.__doc__`` (indented to fit)."""
+    """Fill the shared blocks into ``func.__doc__``, ``average`` with the function's default."""
     default = func.__kwdefaults__.get("average") if func.__kwdefaults__ else None
-    blocks = dict(_DOCS, average=_DOCS["average"].format(default=default))
-    blocks = {key: textwrap.indent(text, "    ").lstrip() for key, text in blocks.items()}
-    func.__doc__ = func.__doc__ % blocks
-    return func
+    return fill_doc(dict(_DOCS, average=_DOCS["average"].format(default=default)))(func)
 
 
 # --------------------------------------------------------------------------
@@ -173,8 +227,16 @@ def _resolve_averages(metrics, average):
             for m in metrics}
 
 
-def _check_metrics(metrics):
-    names = (metrics,) if isinstance(metrics, str) else tuple(metrics)
+def _check_metrics(metrics, name="metrics"):
+    if isinstance(metrics, str):
+        names = (metrics,)
+    else:
+        try:
+            names = tuple(metrics)
+        except TypeError:
+            raise TypeError(
+                f"{name} must be a metric name or a sequence of metric names, got {metrics!r}"
+            ) from None
     if not names:
         raise ValueError("metrics must name at least one metric")
     for name in names:
@@ -322,6 +384,82 @@ def _prepare(pred, target, num_classes, ignore_index, per_image):
     return pred, target, num_classes, ignore_index, inferred
 
 
+def _check_entries(entries, k, inferred, what, limit=_MAX_ENTRIES):
+    """ValueError, before any allocation, when a result would hold more than ``limit``."""
+    if entries > limit:
+        how = f" (inferred from the largest label, {k - 1})" if inferred else ""
+        raise ValueError(
+            f"num_classes={k}{how} would need {entries} {what}, more than the limit of "
+            f"{limit}; pass a num_classes that covers the labels actually used, or "
+            f"map stray labels to ignore_index first"
+        )
+
+
+def _tally(pred, target, k, ignore_index, per_image, inferred):
+    """One-vs-rest counts (tp, fp, fn, tn, support) of label arrays, float64 (n_images, K).
+
+    Small count tables come from the blocked confusion matrix; large ones (many
+    classes or many images) from three bincounts of length n_images * K, so that the
+    work is bounded by the pixels and the classes, never by K squared.
+    """
+    n_images = pred.shape[0] if per_image else 1
+    if n_images * k * k <= _MAX_TABLE:
+        cm = _count(pred, target, k, ignore_index, per_image)
+        return _class_counts(cm if per_image else cm[None])
+    _check_entries(n_images * k, k, inferred, "per-class entries")
+    pred = pred.reshape(n_images, -1)
+    target = target.reshape(n_images, -1)
+    if _unsigned(pred).max() > k - 1:
+        raise _label_error(pred, "pred", k)
+    valid = None if ignore_index is None else target != ignore_index
+    checked = target if valid is None else np.where(valid, target, 0)
+    if _unsigned(checked).max() > k - 1:
+        raise _label_error(target, "target", k, ignore_index)
+    offsets = (np.arange(n_images, dtype=np.intp) * k)[:, None]
+
+    def per_class(labels, keep):
+        idx = labels.astype(np.intp) + offsets
+        idx = idx.ravel() if keep is None else idx[keep]
+        return np.bincount(idx, minlength=n_images * k).reshape(n_images, k).astype(np.float64)
+
+    hit = pred == target if valid is None else (pred == target) & valid
+    tp = per_class(target, hit)
+    predicted = per_class(pred, valid)
+    support = per_class(target, valid)
+    total = pred.shape[1] if valid is None else valid.sum(axis=1, keepdims=True)
+    fp = predicted - tp
+    return tp, fp, support - tp, total - support - fp, support
+
+
+def _multilabel_counts(pred, target, num_classes, ignore_index, per_image):
+    """Binary confusion matrices (n_images, C, 2, 2) of multilabel masks, channel by channel."""
+    per_image = check_bool(per_image, "per_image")
+    for value, name in ((num_classes, "num_classes"), (ignore_index, "ignore_index")):
+        if value is not None:
+            raise ValueError(
+                f"{name} does not apply with multilabel=True (each channel is a binary "
+                f"problem); got {name}={value!r}"
+            )
+    pred = check_binary_mask(pred, "pred")
+    target = check_binary_mask(target, "target")
+    check_same_shape(pred, target, "pred", "target")
+    layout = "(n_images, C, *spatial) with per_image=True" if per_image else "(C, *spatial)"
+    if pred.ndim < (3 if per_image else 2):
+        raise ValueError(
+            f"multilabel=True needs pred and target of shape {layout}, got shape {pred.shape}"
+        )
+    if not per_image:
+        pred, target = pred[None], target[None]
+    n_images, channels = pred.shape[:2]
+    pred = pred.reshape(n_images, channels, -1)
+    target = target.reshape(n_images, channels, -1)
+    tp = np.count_nonzero(pred & target, axis=-1)
+    fp = np.count_nonzero(pred, axis=-1) - tp
+    fn = np.count_nonzero(target, axis=-1) - tp
+    tn = pred.shape[-1] - tp - fp - fn
+    return np.stack([np.stack([tn, fp], axis=-1), np.stack([fn, tp], axis=-1)], axis=-2)
+
+
 # --------------------------------------------------------------------------
 # Scores from counts
 
@@ -339,9 +477,30 @@ def _nanmean(x, axis):
     return _divide(np.where(valid, x, 0.0).sum(axis=axis), valid.sum(axis=axis), np.nan)
 
 
-def _class_counts(cm):
-    """One-vs-rest TP, FP, FN, TN and support (float64, shape (..., K)) of cm (..., K, K)."""
+def _rescaled(cm):
+    """cm (..., K, K) times a power of two per matrix that brings its largest entry into [1/2, 1).
+
+    Every metric is homogeneous of degree 0 in the counts, and scaling by a power of
+    two is exact, so the scores are unchanged -- but products such as MCC's
+    denominator neither overflow (counts near 1e300) nor underflow (near 1e-80).
+    """
     cm = np.asarray(cm, dtype=np.float64)
+    _, exponent = np.frexp(cm.max(axis=(-2, -1), keepdims=True))
+    return np.ldexp(cm, -exponent)
+
+
+def _class_counts(cm):
+    """One-vs-rest TP, FP, FN, TN and support (float64, shape (..., K)) of cm (..., K, K).
+
+    With two classes every count is an entry of the matrix, taken as it is: derived by
+    subtraction, a small real count beside a large one (expected counts) would lose
+    its digits.
+    """
+    cm = np.asarray(cm, dtype=np.float64)
+    if cm.shape[-1] == 2:
+        c00, c01, c10, c11 = cm[..., 0, 0], cm[..., 0, 1], cm[..., 1, 0], cm[..., 1, 1]
+        pairs = ((c00, c11), (c10, c01), (c01, c10), (c11, c00), (c00 + c01, c10 + c11))
+        return tuple(np.stack(pair, axis=-1) for pair in pairs)
     tp = np.diagonal(cm, axis1=-2, axis2=-1)
     support = cm.sum(axis=-1)
     fp = cm.sum(axis=-2) - tp
@@ -351,7 +510,12 @@ def _class_counts(cm):
 
 
 def _fraction(metric, tp, fp, fn, tn, alpha, beta):
-    """Numerator and denominator of a ratio metric (accuracy of a class = its recall)."""
+    """Numerator and denominator of a ratio metric (accuracy of a class = its recall).
+
+    With _matthews and _gorodkin, the one table of formulas of seglab: the metric
+    functions, :func:`from_confusion` and the population metrics of
+    :mod:`seglab.theory` all score through :func:`_score`.
+    """
     if metric == "precision":
         return tp, tp + fp
     if metric == "specificity":
@@ -383,13 +547,30 @@ def _gorodkin(tp, fp, support, zero_division):
     return np.where(perfect, 1.0, _divide(num, den, zero_division))
 
 
-def _score(cm, metric, average, zero_division, alpha, beta):
-    """Scores of every matrix in cm (..., K, K): shape (...) or (..., K) if average is None."""
+def _combine(scores, average, support, zero_division, binary=1):
+    """Combine per-class scores (..., K): None, 'binary' (class ``binary``), macro, weighted."""
+    if average is None:
+        return scores
+    if average == "binary":
+        return scores[..., binary]
+    if average == "macro":
+        return _nanmean(scores, axis=-1)
+    valid = ~np.isnan(scores)
+    weights = np.where(valid, support, 0.0)
+    return _divide((weights * np.where(valid, scores, 0.0)).sum(axis=-1), weights.sum(axis=-1),
+                   zero_division)
+
+
+def _score(counts, metric, average, zero_division, alpha, beta):
+    """Scores from one-vs-rest counts (tp, fp, fn, tn, support), each (..., K).
+
+    Shape (...), or (..., K) when average is None.
+    """
     if average == "binary" and metric in _DEFAULT_AVERAGE:
         # Binary accuracy is the pixel accuracy ('micro'); binary balanced accuracy is
         # (TPR + TNR) / 2 ('macro'): both are the metric's default average.
         average = _DEFAULT_AVERAGE[metric]
-    tp, fp, fn, tn, support = _class_counts(cm)
+    tp, fp, fn, tn, support = counts
     if average == "micro":
         if metric == "mcc":
             return _gorodkin(tp, fp, support, zero_division)
@@ -399,38 +580,73 @@ def _score(cm, metric, average, zero_division, alpha, beta):
         scores = _matthews(tp, fp, fn, tn, zero_division)
     else:
         scores = _divide(*_fraction(metric, tp, fp, fn, tn, alpha, beta), zero_division)
-    if average is None:
-        return scores
-    if average == "binary":
-        return scores[..., 1]
-    if average == "macro":
-        return _nanmean(scores, axis=-1)
-    valid = ~np.isnan(scores)
-    weights = np.where(valid, support, 0.0)
-    return _divide((weights * np.where(valid, scores, 0.0)).sum(axis=-1), weights.sum(axis=-1),
-                   zero_division)
+    return _combine(scores, average, support, zero_division)
 
 
-def _finish(scores, per_image):
-    """Mean over images if needed; a Python float for a scalar score."""
+def _score_channels(cm, metric, average, zero_division, alpha, beta):
+    """Multilabel scores from binary matrices cm (..., C, 2, 2): each channel's binary score."""
+    if average == "micro":
+        return _score(_class_counts(cm.sum(axis=-3)), metric, "binary", zero_division, alpha,
+                      beta)
+    scores = _score(_class_counts(cm), metric, "binary", zero_division, alpha, beta)
+    return _combine(scores, average, cm[..., 1, :].sum(axis=-1), zero_division, binary=0)
+
+
+def _finish(scores, per_image, reduction, return_count):
+    """Reduce over images (axis 0 when per_image); Python scalars; the count if asked."""
+    defined = ~np.isnan(scores)
     if per_image:
-        scores = _nanmean(scores, axis=0)
-    return float(scores) if np.ndim(scores) == 0 else scores
+        count = defined.sum(axis=0)
+        if reduction == "mean":
+            scores = _nanmean(scores, axis=0)
+    else:
+        scores, count = scores[0], defined[0].astype(np.int64)
+    score = float(scores) if np.ndim(scores) == 0 else scores
+    if not return_count:
+        return score
+    return score, (int(count) if np.ndim(count) == 0 else count.astype(np.int64))
+
+
+def _check_options(per_image, reduction, return_count, multilabel):
+    per_image = check_bool(per_image, "per_image")
+    reduction = check_choice(reduction, "reduction", _REDUCTIONS)
+    return_count = check_bool(return_count, "return_count")
+    multilabel = check_bool(multilabel, "multilabel")
+    if reduction == "none" and not per_image:
+        raise ValueError(
+            "reduction='none' returns one score per image and needs per_image=True, got "
+            "per_image=False"
+        )
+    return per_image, reduction, return_count, multilabel
 
 
 def _evaluate(pred, target, metrics, *, num_classes, average, per_image, ignore_index,
-              zero_division, alpha, beta, allow_default):
+              zero_division, alpha, beta, allow_default, reduction, return_count, multilabel):
     """Validate everything, count once, score every metric."""
     metrics = _check_metrics(metrics)
     averages = _resolve_averages(metrics, _check_average(average, allow_default=allow_default))
     zero_division = check_zero_division(zero_division)
     alpha, beta = _check_weights(alpha, beta)
-    pred, target, k, ignore_index, inferred = _prepare(pred, target, num_classes, ignore_index,
-                                                       per_image)
-    _check_binary(averages, k, inferred)
-    cm = _count(pred, target, k, ignore_index, per_image)
-    return {m: _finish(_score(cm, m, averages[m], zero_division, alpha, beta), per_image)
-            for m in metrics}
+    per_image, reduction, return_count, multilabel = _check_options(
+        per_image, reduction, return_count, multilabel)
+    if multilabel:
+        cm = _multilabel_counts(pred, target, num_classes, ignore_index, per_image)
+        channels = cm.shape[1]
+        if channels != 1 and "binary" in averages.values():
+            raise ValueError(
+                f"average='binary' with multilabel=True needs a single channel, got {channels} "
+                f"channels; use average='micro', 'macro', 'weighted' or None"
+            )
+        scores = {m: _score_channels(cm, m, averages[m], zero_division, alpha, beta)
+                  for m in metrics}
+    else:
+        pred, target, k, ignore_index, inferred = _prepare(pred, target, num_classes,
+                                                           ignore_index, per_image)
+        _check_binary(averages, k, inferred)
+        counts = _tally(pred, target, k, ignore_index, per_image, inferred)
+        scores = {m: _score(counts, m, averages[m], zero_division, alpha, beta)
+                  for m in metrics}
+    return {m: _finish(s, per_image, reduction, return_count) for m, s in scores.items()}
 
 
 def _metric(metric, pred, target, *, average, alpha=0.5, beta=0.5, **options):
@@ -509,13 +725,16 @@ def confusion_matrix(pred, target, *, num_classes=None, ignore_index=None, per_i
            [0, 1, 0],
            [0, 0, 1]])
     """
-    pred, target, k, ignore_index, _ = _prepare(pred, target, num_classes, ignore_index,
-                                                per_image)
+    pred, target, k, ignore_index, inferred = _prepare(pred, target, num_classes, ignore_index,
+                                                       per_image)
+    n_images = pred.shape[0] if per_image else 1
+    _check_entries(n_images * k * k, k, inferred, "cells of the confusion matrix", _MAX_CELLS)
     return _count(pred, target, k, ignore_index, per_image)
 
 
 @_fill_doc
 def accuracy(pred, target, *, num_classes=None, average="micro", per_image=False,
+             reduction="mean", return_count=False, multilabel=False,
              ignore_index=None, zero_division=np.nan):
     r"""Pixel accuracy; per class, the class accuracy (recall) of Long et al.
 
@@ -532,6 +751,9 @@ def accuracy(pred, target, *, num_classes=None, average="micro", per_image=False
     %(num_classes)s
     %(average)s
     %(per_image)s
+    %(reduction)s
+    %(return_count)s
+    %(multilabel)s
     %(ignore_index)s
     %(zero_division)s
 
@@ -582,11 +804,13 @@ def accuracy(pred, target, *, num_classes=None, average="micro", per_image=False
     array([1., 0.])
     """
     return _metric("accuracy", pred, target, num_classes=num_classes, average=average,
-                   per_image=per_image, ignore_index=ignore_index, zero_division=zero_division)
+                   per_image=per_image, reduction=reduction, return_count=return_count,
+                   multilabel=multilabel, ignore_index=ignore_index, zero_division=zero_division)
 
 
 @_fill_doc
 def balanced_accuracy(pred, target, *, num_classes=None, average="macro", per_image=False,
+                      reduction="mean", return_count=False, multilabel=False,
                       ignore_index=None, zero_division=np.nan):
     r"""Balanced accuracy: the mean over classes of the recall of each class.
 
@@ -601,6 +825,9 @@ def balanced_accuracy(pred, target, *, num_classes=None, average="macro", per_im
     %(num_classes)s
     %(average)s
     %(per_image)s
+    %(reduction)s
+    %(return_count)s
+    %(multilabel)s
     %(ignore_index)s
     %(zero_division)s
 
@@ -649,11 +876,13 @@ def balanced_accuracy(pred, target, *, num_classes=None, average="macro", per_im
     1.0
     """
     return _metric("balanced_accuracy", pred, target, num_classes=num_classes, average=average,
-                   per_image=per_image, ignore_index=ignore_index, zero_division=zero_division)
+                   per_image=per_image, reduction=reduction, return_count=return_count,
+                   multilabel=multilabel, ignore_index=ignore_index, zero_division=zero_division)
 
 
 @_fill_doc
 def precision(pred, target, *, num_classes=None, average="binary", per_image=False,
+              reduction="mean", return_count=False, multilabel=False,
               ignore_index=None, zero_division=np.nan):
     r"""Precision (positive predictive value): the fraction of predicted pixels that are right.
 
@@ -665,6 +894,9 @@ def precision(pred, target, *, num_classes=None, average="binary", per_image=Fal
     %(num_classes)s
     %(average)s
     %(per_image)s
+    %(reduction)s
+    %(return_count)s
+    %(multilabel)s
     %(ignore_index)s
     %(zero_division)s
 
@@ -711,11 +943,13 @@ def precision(pred, target, *, num_classes=None, average="binary", per_image=Fal
     0.0
     """
     return _metric("precision", pred, target, num_classes=num_classes, average=average,
-                   per_image=per_image, ignore_index=ignore_index, zero_division=zero_division)
+                   per_image=per_image, reduction=reduction, return_count=return_count,
+                   multilabel=multilabel, ignore_index=ignore_index, zero_division=zero_division)
 
 
 @_fill_doc
 def recall(pred, target, *, num_classes=None, average="binary", per_image=False,
+           reduction="mean", return_count=False, multilabel=False,
            ignore_index=None, zero_division=np.nan):
     r"""Recall (sensitivity, true-positive rate): the fraction of true pixels that are found.
 
@@ -727,6 +961,9 @@ def recall(pred, target, *, num_classes=None, average="binary", per_image=False,
     %(num_classes)s
     %(average)s
     %(per_image)s
+    %(reduction)s
+    %(return_count)s
+    %(multilabel)s
     %(ignore_index)s
     %(zero_division)s
 
@@ -771,11 +1008,13 @@ def recall(pred, target, *, num_classes=None, average="binary", per_image=False,
     array([0.66666667, 0.66666667])
     """
     return _metric("recall", pred, target, num_classes=num_classes, average=average,
-                   per_image=per_image, ignore_index=ignore_index, zero_division=zero_division)
+                   per_image=per_image, reduction=reduction, return_count=return_count,
+                   multilabel=multilabel, ignore_index=ignore_index, zero_division=zero_division)
 
 
 @_fill_doc
 def specificity(pred, target, *, num_classes=None, average="binary", per_image=False,
+                reduction="mean", return_count=False, multilabel=False,
                 ignore_index=None, zero_division=np.nan):
     r"""Specificity (true-negative rate): the fraction of other-class pixels left out.
 
@@ -789,6 +1028,9 @@ def specificity(pred, target, *, num_classes=None, average="binary", per_image=F
     %(num_classes)s
     %(average)s
     %(per_image)s
+    %(reduction)s
+    %(return_count)s
+    %(multilabel)s
     %(ignore_index)s
     %(zero_division)s
 
@@ -835,11 +1077,13 @@ def specificity(pred, target, *, num_classes=None, average="binary", per_image=F
     1.0
     """
     return _metric("specificity", pred, target, num_classes=num_classes, average=average,
-                   per_image=per_image, ignore_index=ignore_index, zero_division=zero_division)
+                   per_image=per_image, reduction=reduction, return_count=return_count,
+                   multilabel=multilabel, ignore_index=ignore_index, zero_division=zero_division)
 
 
 @_fill_doc
 def iou(pred, target, *, num_classes=None, average="binary", per_image=False,
+        reduction="mean", return_count=False, multilabel=False,
         ignore_index=None, zero_division=np.nan):
     r"""Intersection over union (Jaccard index) of the predicted and true regions.
 
@@ -852,6 +1096,9 @@ def iou(pred, target, *, num_classes=None, average="binary", per_image=False,
     %(num_classes)s
     %(average)s
     %(per_image)s
+    %(reduction)s
+    %(return_count)s
+    %(multilabel)s
     %(ignore_index)s
     %(zero_division)s
 
@@ -916,11 +1163,13 @@ def iou(pred, target, *, num_classes=None, average="binary", per_image=False,
     0.5833333333333333
     """
     return _metric("iou", pred, target, num_classes=num_classes, average=average,
-                   per_image=per_image, ignore_index=ignore_index, zero_division=zero_division)
+                   per_image=per_image, reduction=reduction, return_count=return_count,
+                   multilabel=multilabel, ignore_index=ignore_index, zero_division=zero_division)
 
 
 @_fill_doc
 def dice(pred, target, *, num_classes=None, average="binary", per_image=False,
+         reduction="mean", return_count=False, multilabel=False,
          ignore_index=None, zero_division=np.nan):
     r"""Dice similarity coefficient (F1 score) of the predicted and true regions.
 
@@ -932,6 +1181,9 @@ def dice(pred, target, *, num_classes=None, average="binary", per_image=False,
     %(num_classes)s
     %(average)s
     %(per_image)s
+    %(reduction)s
+    %(return_count)s
+    %(multilabel)s
     %(ignore_index)s
     %(zero_division)s
 
@@ -978,14 +1230,33 @@ def dice(pred, target, *, num_classes=None, average="binary", per_image=False,
     >>> j = iou(pred, target)
     >>> 2 * j / (1 + j)
     0.6666666666666666
+
+    Per image, with the number of images whose score is defined (image 0 is
+    empty in both maps, so its Dice is 0/0):
+
+    >>> masks = np.zeros((3, 2, 3), dtype=int)
+    >>> masks[1:, 0, 0] = 1
+    >>> dice(masks, masks, per_image=True, return_count=True)
+    (1.0, 2)
+    >>> dice(masks, masks, per_image=True, reduction="none")
+    array([nan,  1.,  1.])
+
+    Overlapping regions, one binary channel each (``multilabel``):
+
+    >>> regions_true = np.array([[[1, 1, 0]], [[0, 1, 0]]])   # (C, 1, 3)
+    >>> regions_pred = np.array([[[1, 1, 1]], [[0, 1, 0]]])
+    >>> dice(regions_pred, regions_true, multilabel=True, average=None)
+    array([0.8, 1. ])
     """
     return _metric("dice", pred, target, num_classes=num_classes, average=average,
-                   per_image=per_image, ignore_index=ignore_index, zero_division=zero_division)
+                   per_image=per_image, reduction=reduction, return_count=return_count,
+                   multilabel=multilabel, ignore_index=ignore_index, zero_division=zero_division)
 
 
 @_fill_doc
 def tversky_index(pred, target, *, num_classes=None, alpha=0.5, beta=0.5, average="binary",
-                  per_image=False, ignore_index=None, zero_division=np.nan):
+                  per_image=False, reduction="mean", return_count=False, multilabel=False,
+                  ignore_index=None, zero_division=np.nan):
     r"""Tversky index: an overlap score with separate weights on false positives and negatives.
 
     ``alpha`` weights the false positives and ``beta`` the false negatives;
@@ -1002,6 +1273,9 @@ def tversky_index(pred, target, *, num_classes=None, alpha=0.5, beta=0.5, averag
         negatives.
     %(average)s
     %(per_image)s
+    %(reduction)s
+    %(return_count)s
+    %(multilabel)s
     %(ignore_index)s
     %(zero_division)s
 
@@ -1054,12 +1328,14 @@ def tversky_index(pred, target, *, num_classes=None, alpha=0.5, beta=0.5, averag
     0.6666666666666666
     """
     return _metric("tversky_index", pred, target, num_classes=num_classes, average=average,
-                   alpha=alpha, beta=beta, per_image=per_image, ignore_index=ignore_index,
+                   alpha=alpha, beta=beta, per_image=per_image, reduction=reduction,
+                   return_count=return_count, multilabel=multilabel, ignore_index=ignore_index,
                    zero_division=zero_division)
 
 
 @_fill_doc
 def mcc(pred, target, *, num_classes=None, average="binary", per_image=False,
+        reduction="mean", return_count=False, multilabel=False,
         ignore_index=None, zero_division=np.nan):
     r"""Matthews correlation coefficient: the correlation of prediction and ground truth.
 
@@ -1074,6 +1350,9 @@ def mcc(pred, target, *, num_classes=None, average="binary", per_image=False,
     %(num_classes)s
     %(average)s
     %(per_image)s
+    %(reduction)s
+    %(return_count)s
+    %(multilabel)s
     %(ignore_index)s
     %(zero_division)s
 
@@ -1145,10 +1424,12 @@ def mcc(pred, target, *, num_classes=None, average="binary", per_image=False,
     nan
     """
     return _metric("mcc", pred, target, num_classes=num_classes, average=average,
-                   per_image=per_image, ignore_index=ignore_index, zero_division=zero_division)
+                   per_image=per_image, reduction=reduction, return_count=return_count,
+                   multilabel=multilabel, ignore_index=ignore_index, zero_division=zero_division)
 
 
-def from_confusion(cm, metric, *, average="default", zero_division=np.nan, alpha=0.5, beta=0.5):
+def from_confusion(cm, metric, *, average="default", zero_division=np.nan, alpha=0.5, beta=0.5,
+                   reduction="mean", return_count=False):
     r"""A metric of this module computed from a confusion matrix, with no pass over pixels.
 
     Use it to score matrices accumulated over a data set (sum the outputs of
@@ -1176,27 +1457,41 @@ def from_confusion(cm, metric, *, average="default", zero_division=np.nan, alpha
     alpha, beta : float, default 0.5
         Weights of false positives and false negatives, used by
         ``'tversky_index'`` only.
+    reduction : {'mean', 'none'}, default 'mean'
+        For a stack of matrices: ``'none'`` returns the score of each,
+        shape ``(n_images,)`` or ``(n_images, K)``; needs a 3-D ``cm``.
+    return_count : bool, default False
+        If True, return ``(score, count)`` with the number of defined
+        (non-NaN) scores behind ``score``, as the metric functions.
 
     Returns
     -------
     score : float or ndarray of float64, shape (K,)
         The score, or the score of each class when ``average=None``.
+    count : int or ndarray of int64
+        Only with ``return_count=True``.
 
     Raises
     ------
     TypeError
-        If ``cm`` is not a real numeric array.
+        If ``cm`` is not a real numeric array, or ``metric`` is not a str.
     ValueError
         If ``cm`` is not (n, K, K) or (K, K) with :math:`K \ge 2`, holds
         negative or non-finite entries, an option is not one of its choices,
-        or ``average='binary'`` meets :math:`K > 2`.
+        ``average='binary'`` meets :math:`K > 2`, or ``reduction='none'``
+        meets a 2-D ``cm``.
 
     Notes
     -----
     Every metric is a ratio of sums of :math:`\mathrm{TP}_k`,
     :math:`\mathrm{FP}_k`, :math:`\mathrm{FN}_k`, :math:`\mathrm{TN}_k` (see
     the metric functions for the formulas), so scoring a matrix costs
-    :math:`O(K^2)` whatever the number of pixels. Summing matrices and then
+    :math:`O(K^2)` whatever the number of pixels. Every score is unchanged
+    when the whole matrix is multiplied by a positive number, and so is its
+    computation: each matrix is first scaled by a power of two (exactly) to
+    largest entry in :math:`[1/2, 1)`, so that counts near :math:`10^{300}`
+    or :math:`10^{-80}` (expected or weighted counts) give the same MCC as
+    the counts themselves instead of an overflow or a NaN. Summing matrices and then
     scoring is pooling; scoring each matrix and then averaging is the
     per-image mean -- the two differ, see the book.
 
@@ -1218,6 +1513,8 @@ def from_confusion(cm, metric, *, average="default", zero_division=np.nan, alpha
     >>> from_confusion(np.stack([cm, 2 * cm]), "accuracy")   # mean over two images
     0.6666666666666666
     """
+    if not isinstance(metric, str):
+        raise TypeError(f"metric must be a metric name (a str), got {metric!r}")
     metric = _check_metrics(metric)[0]
     average = _check_average(average, allow_default=True)
     zero_division = check_zero_division(zero_division)
@@ -1229,13 +1526,23 @@ def from_confusion(cm, metric, *, average="default", zero_division=np.nan, alpha
         )
     if cm.min() < 0:
         raise ValueError(f"cm must hold non-negative counts, got minimum {cm.min()!r}")
+    stacked = cm.ndim == 3
+    if reduction == "none" and not stacked:
+        raise ValueError(
+            f"reduction='none' returns one score per matrix and needs a stack of matrices, "
+            f"cm of shape (n_images, K, K); got shape {cm.shape}"
+        )
+    _, reduction, return_count, _ = _check_options(stacked, reduction, return_count, False)
     averages = _resolve_averages((metric,), average)
     _check_binary(averages, cm.shape[-1], False)
-    return _finish(_score(cm, metric, averages[metric], zero_division, alpha, beta), cm.ndim == 3)
+    cm = _rescaled(cm if stacked else cm[None])
+    scores = _score(_class_counts(cm), metric, averages[metric], zero_division, alpha, beta)
+    return _finish(scores, stacked, reduction, return_count)
 
 
 def evaluate(pred, target, *, metrics=METRICS, num_classes=None, average="default",
-             per_image=False, ignore_index=None, zero_division=np.nan, alpha=0.5, beta=0.5):
+             per_image=False, reduction="mean", return_count=False, multilabel=False,
+             ignore_index=None, zero_division=np.nan, alpha=0.5, beta=0.5):
     r"""Several metrics of a label-map pair from one confusion matrix.
 
     Validates once and counts the pixels once, so ten metrics cost about
@@ -1259,6 +1566,14 @@ def evaluate(pred, target, *, metrics=METRICS, num_classes=None, average="defaul
         there are more than two classes).
     per_image : bool, default False
         Score each image (first axis) and average over images.
+    reduction : {'mean', 'none'}, default 'mean'
+        ``'none'`` keeps one score per image (needs ``per_image=True``); see
+        :func:`iou`.
+    return_count : bool, default False
+        If True, each value is a pair ``(score, count)`` with the number of
+        defined scores behind it; see :func:`iou`.
+    multilabel : bool, default False
+        Score binary masks channel by channel; see :func:`iou`.
     ignore_index : int, optional
         ``target`` value of pixels to leave out.
     zero_division : {nan, 0.0, 1.0}, default nan
@@ -1270,13 +1585,16 @@ def evaluate(pred, target, *, metrics=METRICS, num_classes=None, average="defaul
     -------
     scores : dict
         Metric name -> float, or -> ndarray of shape (num_classes,) when
-        ``average=None``; in the order of ``metrics``.
+        ``average=None`` (with ``reduction='none'`` one row per image; with
+        ``return_count=True`` a pair ``(score, count)``); in the order of
+        ``metrics``.
 
     Raises
     ------
     TypeError, ValueError
-        As the metric functions (see :func:`iou`), and ValueError for an
-        unknown metric name or an empty ``metrics``.
+        As the metric functions (see :func:`iou`); ValueError for an unknown
+        metric name or an empty ``metrics``, TypeError for a ``metrics`` that
+        is neither a name nor a sequence of names (such as None).
 
     Notes
     -----
@@ -1300,5 +1618,6 @@ def evaluate(pred, target, *, metrics=METRICS, num_classes=None, average="defaul
     {'accuracy': 0.6667, 'iou': 0.5, 'dice': 0.6667, 'mcc': 0.3333}
     """
     return _evaluate(pred, target, metrics, num_classes=num_classes, average=average,
-                     per_image=per_image, ignore_index=ignore_index, zero_division=zero_division,
-                     alpha=alpha, beta=beta, allow_default=True)
+                     per_image=per_image, reduction=reduction, return_count=return_count,
+                     multilabel=multilabel, ignore_index=ignore_index,
+                     zero_division=zero_division, alpha=alpha, beta=beta, allow_default=True)

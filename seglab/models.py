@@ -29,6 +29,7 @@ import numpy as np
 from scipy import ndimage, special
 
 from ._validation import as_float_array, check_int, check_real
+from .theory import _threshold_search
 
 __all__ = ["Adam", "FilterBank", "PixelLogisticRegression", "TinyCNN", "train", "tune_threshold"]
 
@@ -931,8 +932,10 @@ def tune_threshold(scores, target):
     order of score, and it changes only where :math:`t` crosses a score. Sorting once
     and cumulating the labels gives :math:`\mathrm{TP}` of every distinct mask, and with
     :math:`k` predicted pixels and :math:`P` positives the Dice is
-    :math:`2\,\mathrm{TP}/(k + P)`: the search over all thresholds costs one sort. This
-    is the validation step of the plug-in classifier of [1]_, [2]_.
+    :math:`2\,\mathrm{TP}/(k + P)`: the search over all thresholds costs one sort. It is
+    the exact search of :func:`seglab.theory.optimal_threshold`, run on empirical counts
+    (0/1 labels in place of the posterior) over every real threshold. This is the
+    validation step of the plug-in classifier of [1]_, [2]_.
 
     References
     ----------
@@ -963,25 +966,5 @@ def tune_threshold(scores, target):
         raise ValueError("scores must be finite (no NaN or inf)")
     if g.dtype != bool and not np.all((g == 0) | (g == 1)):
         raise ValueError("target must be binary (bool or 0/1)")
-    order = np.argsort(-s.ravel(), kind="stable")
-    s_sorted = s.ravel()[order]
-    positives = float(np.count_nonzero(g))
-    tp = np.concatenate([[0.0], np.cumsum(g.ravel()[order], dtype=np.float64)])
-    k = np.arange(s.size + 1, dtype=np.float64)
-    den = k + positives
-    dice = np.divide(2.0 * tp, den, out=np.ones_like(den), where=den > 0)
-    cut = np.ones(s.size + 1, dtype=bool)            # masks realisable by some threshold
-    cut[1:-1] = s_sorted[:-1] > s_sorted[1:]
-    best = int(np.flatnonzero(cut)[np.argmax(dice[cut])])
-    if best == 0:
-        return np.inf, float(dice[0])
-    if best == s.size:
-        return -np.inf, float(dice[-1])
-    above, below = s_sorted[best - 1], s_sorted[best]
-    # The midpoint, computed without overflow; when the two scores are adjacent floats it
-    # rounds onto one of them, and then ``below`` itself is the threshold that keeps exactly
-    # the scores above it (``scores > below``).
-    with np.errstate(over="ignore"):
-        middle = below + (above - below) / 2.0
-    threshold = middle if below < middle < above else below
-    return float(threshold), float(dice[best])
+    return _threshold_search(s, g.astype(np.float64), "dice", 1.0, 0.5, 0.5,
+                             low=-np.inf, high=np.inf)

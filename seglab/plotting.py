@@ -287,8 +287,10 @@ _THRESHOLDS = _readonly(np.linspace(0.0, 1.0, 201))
 @functools.lru_cache(maxsize=256)
 def _tversky_sweep(alpha, beta, posterior_key):
     _, eta = _posterior(*posterior_key)
-    curve = theory.threshold_curve(eta, _THRESHOLDS, metric="tversky", alpha=alpha, beta=beta)
-    t_best, t_star = theory.optimal_threshold(eta, metric="tversky", alpha=alpha, beta=beta)
+    curve = theory.threshold_curve(eta, _THRESHOLDS, metric="tversky_index", alpha=alpha,
+                                   beta=beta)
+    t_best, t_star = theory.optimal_threshold(eta, metric="tversky_index", alpha=alpha,
+                                              beta=beta)
     tau = theory.tversky_threshold(t_star, alpha=alpha, beta=beta)
     return _readonly(curve), t_best, t_star, tau
 

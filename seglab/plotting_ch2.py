@@ -284,7 +284,7 @@ def _tversky_eta():
 
 @functools.lru_cache(maxsize=256)
 def _tversky_optimum(alpha, beta):
-    _, t_star = theory.optimal_threshold(_tversky_eta(), metric="tversky", alpha=alpha,
+    _, t_star = theory.optimal_threshold(_tversky_eta(), metric="tversky_index", alpha=alpha,
                                          beta=beta)
     return float(t_star), float(theory.tversky_threshold(t_star, alpha=alpha, beta=beta))
 

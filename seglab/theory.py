@@ -43,6 +43,7 @@ from ._validation import (
     check_real,
     check_zero_division,
 )
+from .metrics import METRICS, _class_counts, _rescaled, _score
 
 __all__ = [
     "POPULATION_METRICS",
@@ -61,21 +62,17 @@ __all__ = [
     "tversky_threshold",
 ]
 
-#: Keys of the dictionaries returned by :func:`rates_to_metrics` and
-#: :func:`expected_metrics`, in that order.
-POPULATION_METRICS = (
-    "accuracy",
-    "balanced_accuracy",
-    "precision",
-    "recall",
-    "specificity",
-    "iou",
-    "dice",
-    "mcc",
-    "miou",
-)
+# Each metric name of theory -> (metric of seglab.metrics, average) applied to the 2 x 2
+# matrix of (expected) counts: the names and the formulas are those of seglab.metrics,
+# plus the two-class mean IoU 'miou' (the 'macro' IoU of foreground and background).
+_POPULATION = {**{name: (name, "binary") for name in METRICS}, "miou": ("iou", "macro")}
 
-_CURVE_METRICS = (*POPULATION_METRICS, "tversky")
+#: Keys of the dictionaries returned by :func:`rates_to_metrics` and
+#: :func:`expected_metrics`, in that order: the names of :data:`seglab.metrics.METRICS`
+#: but ``'tversky_index'`` (which needs weights), then ``'miou'``.
+POPULATION_METRICS = tuple(name for name in _POPULATION if name != "tversky_index")
+
+_CURVE_METRICS = tuple(_POPULATION)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -96,11 +93,20 @@ def _check_interval(x, name, *, low=-np.inf, high=np.inf, low_open=False, high_o
     return arr
 
 
+def _broadcast(**arrays):
+    """np.broadcast_arrays of the named arrays; a ValueError naming them if they do not fit."""
+    try:
+        return np.broadcast_arrays(*arrays.values())
+    except ValueError:
+        shapes = ", ".join(f"{name} shape {np.shape(x)}" for name, x in arrays.items())
+        raise ValueError(f"{shapes} do not broadcast together") from None
+
+
 def _check_tversky_weights(alpha, beta):
     """Validate Tversky weights: alpha, beta >= 0 and not both zero (broadcastable arrays)."""
     alpha = _check_interval(alpha, "alpha", low=0.0)
     beta = _check_interval(beta, "beta", low=0.0)
-    if np.any(np.broadcast_to(alpha + beta, np.broadcast_shapes(alpha.shape, beta.shape)) <= 0):
+    if np.any(sum(_broadcast(alpha=alpha, beta=beta)) <= 0):
         raise ValueError("alpha and beta must not both be 0 (the Tversky index would be 1 or 0/0)")
     return alpha, beta
 
@@ -111,56 +117,27 @@ def _finish(x, scalar):
     return float(x) if scalar else x
 
 
-def _ratio(num, den, zero_division):
-    """``num / den`` where ``den > 0``, ``zero_division`` where ``den == 0`` (no 0/0 evaluated)."""
-    num, den = np.broadcast_arrays(np.asarray(num, np.float64), np.asarray(den, np.float64))
-    ok = den > 0
-    return np.where(ok, num / np.where(ok, den, 1.0), zero_division)
+def _binary_counts(tp, fp, fn, tn):
+    """One-vs-rest counts of the 2 x 2 matrices [[tn, fp], [fn, tp]] (broadcast), for _score.
+
+    Each matrix is scaled by a power of two (exact, scores unchanged) so that products
+    of counts cannot overflow or underflow.
+    """
+    tp, fp, fn, tn = np.broadcast_arrays(*(np.asarray(x, np.float64) for x in (tp, fp, fn, tn)))
+    cm = np.stack([np.stack([tn, fp], axis=-1), np.stack([fn, tp], axis=-1)], axis=-2)
+    return _class_counts(_rescaled(cm))
 
 
-def _mean_defined(a, b):
-    """Mean of two scores, skipping NaN (undefined) ones; NaN when both are undefined."""
-    both = np.stack(np.broadcast_arrays(a, b))
-    defined = ~np.isnan(both)
-    count = defined.sum(axis=0)
-    total = np.where(defined, both, 0.0).sum(axis=0)
-    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
-
-
-def _metric_from_counts(name, tp, fp, fn, tn, zero_division, alpha=0.5, beta=0.5):
-    """One metric from (expected) confusion counts; the single place where formulas live."""
-    if name == "accuracy":
-        return _ratio(tp + tn, tp + fp + fn + tn, zero_division)
-    if name == "balanced_accuracy":
-        recall_fg = _ratio(tp, tp + fn, zero_division)
-        recall_bg = _ratio(tn, tn + fp, zero_division)
-        return _mean_defined(recall_fg, recall_bg)
-    if name == "precision":
-        return _ratio(tp, tp + fp, zero_division)
-    if name == "recall":
-        return _ratio(tp, tp + fn, zero_division)
-    if name == "specificity":
-        return _ratio(tn, tn + fp, zero_division)
-    if name == "iou":
-        return _ratio(tp, tp + fp + fn, zero_division)
-    if name == "dice":
-        return _ratio(2.0 * tp, 2.0 * tp + fp + fn, zero_division)
-    if name == "tversky":
-        return _ratio(tp, tp + alpha * fp + beta * fn, zero_division)
-    if name == "mcc":
-        num = tp * tn - fp * fn
-        den = np.sqrt((tp + fp) * (fn + tn)) * np.sqrt((tp + fn) * (fp + tn))
-        no_errors = (np.asarray(fp) == 0) & (np.asarray(fn) == 0)
-        return np.where(no_errors, 1.0, _ratio(num, den, zero_division))
-    # name == "miou": mean of the foreground and background IoU
-    iou_fg = _ratio(tp, tp + fp + fn, zero_division)
-    iou_bg = _ratio(tn, tn + fn + fp, zero_division)
-    return _mean_defined(iou_fg, iou_bg)
+def _metric_from_counts(name, counts, zero_division, alpha=0.5, beta=0.5):
+    """One metric of :func:`_binary_counts`, by the formulas of :mod:`seglab.metrics`."""
+    metric, average = _POPULATION[name]
+    return _score(counts, metric, average, zero_division, alpha, beta)
 
 
 def _all_metrics(tp, fp, fn, tn, zero_division, scalar):
+    counts = _binary_counts(tp, fp, fn, tn)
     return {
-        name: _finish(_metric_from_counts(name, tp, fp, fn, tn, zero_division), scalar)
+        name: _finish(_metric_from_counts(name, counts, zero_division), scalar)
         for name in POPULATION_METRICS
     }
 
@@ -359,7 +336,8 @@ def rates_to_metrics(tpr, fpr, pi, *, zero_division=np.nan):
     ------
     ValueError
         If ``tpr`` or ``fpr`` leave [0, 1], ``pi`` leaves (0, 1), an argument is not
-        finite, or ``zero_division`` is not 0, 1 or NaN.
+        finite, the shapes do not broadcast together, or ``zero_division`` is not 0, 1
+        or NaN.
     TypeError
         If an argument is not real numeric.
 
@@ -427,7 +405,7 @@ def rates_to_metrics(tpr, fpr, pi, *, zero_division=np.nan):
     fpr = check_probabilities(fpr, "fpr")
     pi = _check_interval(pi, "pi", low=0.0, high=1.0, low_open=True, high_open=True)
     scalar = tpr.ndim == 0 and fpr.ndim == 0 and pi.ndim == 0
-    tpr, fpr, pi = np.broadcast_arrays(tpr, fpr, pi)
+    tpr, fpr, pi = _broadcast(tpr=tpr, fpr=fpr, pi=pi)
     tp = pi * tpr
     fn = pi * (1.0 - tpr)
     fp = (1.0 - pi) * fpr
@@ -523,7 +501,7 @@ def bayes_threshold(criterion, *, pi=None, cost_fp=1.0, cost_fn=1.0):
     ------
     ValueError
         Unknown ``criterion``; ``pi`` missing for ``'balanced'`` or outside (0, 1);
-        a cost that is not positive and finite.
+        a cost that is not positive and finite; costs whose shapes do not broadcast.
 
     Notes
     -----
@@ -564,7 +542,12 @@ def bayes_threshold(criterion, *, pi=None, cost_fp=1.0, cost_fn=1.0):
     if criterion == "accuracy":
         return 0.5
     if criterion == "cost":
-        return _finish(cost_fp / (cost_fp + cost_fn), cost_fp.ndim == 0 and cost_fn.ndim == 0)
+        # Divide both costs by a power of two near the larger (exactly), so that their sum
+        # cannot overflow: costs of 1e308 give 1/2, not 1e308 / inf = 0.
+        fp, fn = _broadcast(cost_fp=cost_fp, cost_fn=cost_fn)
+        _, exponent = np.frexp(np.maximum(fp, fn))
+        fp, fn = np.ldexp(fp, -exponent), np.ldexp(fn, -exponent)
+        return _finish(fp / (fp + fn), cost_fp.ndim == 0 and cost_fn.ndim == 0)
     if pi is None:
         raise ValueError("pi is required when criterion='balanced' (the threshold is pi)")
     return _finish(pi, pi.ndim == 0)
@@ -634,37 +617,84 @@ def tversky_threshold(t_star, *, alpha, beta):
     t = check_probabilities(t_star, "t_star")
     alpha, beta = _check_tversky_weights(alpha, beta)
     scalar = t.ndim == 0 and alpha.ndim == 0 and beta.ndim == 0
+    t, alpha, beta = _broadcast(t_star=t, alpha=alpha, beta=beta)
     return _finish(alpha * t / (1.0 + t * (alpha + beta - 1.0)), scalar)
 
 
 # ------------------------------------------------------ threshold rules on eta
 
 
-def _sorted_sums(eta):
-    """Sorted eta and the sums of eta and 1 - eta below and above each split index.
+def _sorted_sums(values, positive):
+    """Sorted ``values`` and the sums of ``positive`` and ``1 - positive`` around each split.
 
-    For a split index ``i`` (the ``i`` smallest values are background):
-    ``low_eta[i] = sum(s[:i])``, ``high_eta[i] = sum(s[i:])`` and likewise for
-    ``1 - s``. Suffix sums are accumulated from the top so that small counts of a
+    ``positive`` is the probability that each pixel is foreground: the posterior itself
+    for expected counts (``positive is values``) or 0/1 labels for empirical counts. For a
+    split index ``i`` (the ``i`` smallest values are background): ``low_pos[i]`` sums
+    ``positive`` over them and ``high_pos[i]`` over the rest, likewise for
+    ``1 - positive``. Suffix sums are accumulated from the top so that small counts of a
     nearly empty prediction carry no cancellation error.
     """
-    s = np.sort(eta.ravel(), kind="stable")
+    if positive is values:
+        s = w = np.sort(values.ravel(), kind="stable")
+    else:
+        order = np.argsort(values.ravel(), kind="stable")
+        s, w = values.ravel()[order], positive.ravel()[order]
     zero = np.zeros(1)
-    low_eta = np.concatenate([zero, np.cumsum(s)])
-    low_neg = np.concatenate([zero, np.cumsum(1.0 - s)])
-    high_eta = np.concatenate([np.cumsum(s[::-1])[::-1], zero])
-    high_neg = np.concatenate([np.cumsum((1.0 - s)[::-1])[::-1], zero])
-    return s, (high_eta, high_neg, low_eta, low_neg)
+    low_pos = np.concatenate([zero, np.cumsum(w)])
+    low_neg = np.concatenate([zero, np.cumsum(1.0 - w)])
+    high_pos = np.concatenate([np.cumsum(w[::-1])[::-1], zero])
+    high_neg = np.concatenate([np.cumsum((1.0 - w)[::-1])[::-1], zero])
+    return s, (high_pos, high_neg, low_pos, low_neg)
 
 
 def _counts_at(sums, index):
-    high_eta, high_neg, low_eta, low_neg = sums
-    return high_eta[index], high_neg[index], low_eta[index], low_neg[index]
+    """Binary counts (for _score) of the splits ``index`` of :func:`_sorted_sums`."""
+    high_pos, high_neg, low_pos, low_neg = sums
+    return _binary_counts(high_pos[index], high_neg[index], low_pos[index], low_neg[index])
+
+
+def _between(lower, upper):
+    """A threshold t with lower <= t < upper: their midpoint when a float lies strictly
+    between them (computed without overflow), else ``lower``; an infinite end stands for
+    itself (``inf``: predict nothing, ``-inf``: predict everything)."""
+    if upper == np.inf or lower == -np.inf:
+        return upper if upper == np.inf else lower
+    with np.errstate(over="ignore"):
+        mid = 0.5 * (lower + upper)
+        if not np.isfinite(mid):
+            mid = lower + (upper - lower) / 2.0
+    return mid if lower < mid < upper else lower
+
+
+def _threshold_search(values, positive, metric, zero_division, alpha, beta, *, low, high):
+    """The best rule ``values > t`` over all t in [low, high], by an exact sweep.
+
+    The one threshold search of seglab, behind :func:`optimal_threshold` (expected counts
+    of a probability map, t in [0, 1]) and :func:`seglab.models.tune_threshold` (empirical
+    counts of validation scores, any real t). The distinct rules predict the k largest
+    distinct values; their counts are prefix sums of the sorted values. The rule predicting
+    every pixel needs t < min(values), so it is a candidate only when min(values) > low.
+    NaN scores never win; among equal scores the rule with the fewest foreground pixels
+    does. Returns (threshold, score) as Python floats.
+    """
+    s, sums = _sorted_sums(values, positive)
+    starts = np.flatnonzero(np.concatenate([[True], s[1:] != s[:-1]]))
+    # Candidate split indices: the first index of each distinct value (predict that value
+    # and all larger ones), then n (predict nothing). Split 0 predicts every pixel.
+    split = np.concatenate([starts, [s.size]])
+    lower = np.concatenate([[low], s[starts[1:] - 1], [s[-1]]])
+    upper = np.concatenate([s[starts], [high]])
+    if s[0] <= low:
+        split, lower, upper = split[1:], lower[1:], upper[1:]
+    scores = _metric_from_counts(metric, _counts_at(sums, split), zero_division, alpha, beta)
+    ranked = np.where(np.isnan(scores), -np.inf, scores)
+    best = ranked.size - 1 - int(np.argmax(ranked[::-1]))
+    return float(_between(lower[best], upper[best])), float(scores[best])
 
 
 def _check_metric(metric, alpha, beta):
     check_choice(metric, "metric", _CURVE_METRICS)
-    if metric == "tversky":
+    if metric == "tversky_index":
         for value, name in ((alpha, "alpha"), (beta, "beta")):
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
                 raise TypeError(f"{name} must be a real number, got {value!r}")
@@ -673,13 +703,14 @@ def _check_metric(metric, alpha, beta):
     return 0.5, 0.5
 
 
-def expected_confusion(eta, threshold):
+def expected_confusion(prob, threshold):
     r"""Expected confusion counts of the rule :math:`\eta > t` for labels ~ Bernoulli(eta).
 
     Parameters
     ----------
-    eta : array_like
-        Posterior map :math:`\eta(x) = P(y = 1 \mid x)`, any shape, values in [0, 1].
+    prob : array_like
+        Posterior probability map :math:`\eta(x) = P(y = 1 \mid x)`, any shape, values
+        in [0, 1].
     threshold : float or array_like
         Threshold(s) :math:`t` in [0, 1]; the rule predicts foreground iff
         :math:`\eta > t`.
@@ -693,8 +724,8 @@ def expected_confusion(eta, threshold):
     Raises
     ------
     ValueError
-        If ``eta`` or ``threshold`` has values outside [0, 1], NaN, infinities, or
-        ``eta`` is empty.
+        If ``prob`` or ``threshold`` has values outside [0, 1], NaN, infinities, or
+        ``prob`` is empty.
 
     Notes
     -----
@@ -719,10 +750,11 @@ def expected_confusion(eta, threshold):
     >>> expected_confusion([0.9, 0.6, 0.2, 0.1], 0.5)
     {'tp': 1.5, 'fp': 0.5, 'fn': 0.3, 'tn': 1.7}
     """
-    eta = check_probabilities(eta, "eta")
+    prob = check_probabilities(prob, "prob")
     t = check_probabilities(threshold, "threshold")
-    s, sums = _sorted_sums(eta)
-    tp, fp, fn, tn = _counts_at(sums, np.searchsorted(s, t, side="right"))
+    s, (high_pos, high_neg, low_pos, low_neg) = _sorted_sums(prob, prob)
+    split = np.searchsorted(s, t, side="right")
+    tp, fp, fn, tn = high_pos[split], high_neg[split], low_pos[split], low_neg[split]
     scalar = t.ndim == 0
     return {
         "tp": _finish(tp, scalar),
@@ -732,13 +764,13 @@ def expected_confusion(eta, threshold):
     }
 
 
-def expected_metrics(eta, threshold, *, zero_division=np.nan):
+def expected_metrics(prob, threshold, *, zero_division=np.nan):
     r"""Population metrics of the rule :math:`\eta > t` (ratios of expected counts).
 
     Parameters
     ----------
-    eta : array_like
-        Posterior map, any shape, values in [0, 1].
+    prob : array_like
+        Posterior probability map :math:`\eta`, any shape, values in [0, 1].
     threshold : float or array_like
         Threshold(s) in [0, 1].
     zero_division : {nan, 0.0, 1.0}, optional
@@ -772,7 +804,7 @@ def expected_metrics(eta, threshold, *, zero_division=np.nan):
     (0.7895, 0.75, 0.8333)
     """
     zero_division = check_zero_division(zero_division)
-    counts = expected_confusion(eta, threshold)
+    counts = expected_confusion(prob, threshold)
     scalar = np.ndim(counts["tp"]) == 0
     return _all_metrics(
         counts["tp"], counts["fp"], counts["fn"], counts["tn"], zero_division, scalar
@@ -780,24 +812,25 @@ def expected_metrics(eta, threshold, *, zero_division=np.nan):
 
 
 def threshold_curve(
-    eta, thresholds, *, metric="dice", alpha=0.5, beta=0.5, zero_division=np.nan
+    prob, thresholds, *, metric="dice", alpha=0.5, beta=0.5, zero_division=np.nan
 ):
     r"""Population value of a metric for the rules :math:`\eta > t`, for each threshold.
 
     Parameters
     ----------
-    eta : array_like
-        Posterior map, any shape, values in [0, 1].
+    prob : array_like
+        Posterior probability map :math:`\eta`, any shape, values in [0, 1].
     thresholds : float or array_like
         Thresholds in [0, 1].
     metric : str, optional
-        One of ``'dice'`` (default), ``'iou'``, ``'tversky'``, ``'accuracy'``,
-        ``'balanced_accuracy'``, ``'precision'``, ``'recall'``, ``'specificity'``,
-        ``'mcc'``, ``'miou'``; applied to the expected counts (see
-        :func:`expected_confusion`).
+        A name of :data:`seglab.metrics.METRICS` (``'dice'``, the default, ``'iou'``,
+        ``'tversky_index'``, ``'accuracy'``, ``'balanced_accuracy'``, ``'precision'``,
+        ``'recall'``, ``'specificity'``, ``'mcc'``) or ``'miou'`` (two-class mean IoU),
+        applied to the expected counts (see :func:`expected_confusion`) with the
+        formulas of :mod:`seglab.metrics`.
     alpha, beta : float, optional
-        Tversky weights on false positives and false negatives (``metric='tversky'``
-        only; validated then). Default 1/2, which is Dice.
+        Tversky weights on false positives and false negatives
+        (``metric='tversky_index'`` only; validated then). Default 1/2, which is Dice.
     zero_division : {nan, 0.0, 1.0}, optional
         Value of a 0/0 ratio.
 
@@ -828,34 +861,33 @@ def threshold_curve(
     Examples
     --------
     >>> from seglab.theory import threshold_curve
-    >>> eta = [0.9, 0.6, 0.2, 0.1]
-    >>> threshold_curve(eta, [0.0, 0.5, 0.95], metric="dice")
+    >>> prob = [0.9, 0.6, 0.2, 0.1]
+    >>> threshold_curve(prob, [0.0, 0.5, 0.95], metric="dice")
     array([0.62068966, 0.78947368, 0.        ])
-    >>> threshold_curve(eta, 0.5, metric="precision")
+    >>> threshold_curve(prob, 0.5, metric="precision")
     0.75
     """
     zero_division = check_zero_division(zero_division)
     alpha, beta = _check_metric(metric, alpha, beta)
-    eta = check_probabilities(eta, "eta")
+    prob = check_probabilities(prob, "prob")
     t = check_probabilities(thresholds, "thresholds")
-    s, sums = _sorted_sums(eta)
-    tp, fp, fn, tn = _counts_at(sums, np.searchsorted(s, t, side="right"))
-    return _finish(_metric_from_counts(metric, tp, fp, fn, tn, zero_division, alpha, beta),
-                   t.ndim == 0)
+    s, sums = _sorted_sums(prob, prob)
+    counts = _counts_at(sums, np.searchsorted(s, t, side="right"))
+    return _finish(_metric_from_counts(metric, counts, zero_division, alpha, beta), t.ndim == 0)
 
 
-def optimal_threshold(eta, *, metric="dice", alpha=0.5, beta=0.5, zero_division=np.nan):
+def optimal_threshold(prob, *, metric="dice", alpha=0.5, beta=0.5, zero_division=np.nan):
     r"""Best rule :math:`\eta > t` for a population metric, by an exact sweep.
 
     Parameters
     ----------
-    eta : array_like
-        Posterior map, any shape, values in [0, 1].
+    prob : array_like
+        Posterior probability map :math:`\eta`, any shape, values in [0, 1].
     metric : str, optional
         Metric to maximise, applied to expected counts; the choices of
         :func:`threshold_curve` (default ``'dice'``).
     alpha, beta : float, optional
-        Tversky weights (``metric='tversky'`` only).
+        Tversky weights (``metric='tversky_index'`` only).
     zero_division : {nan, 0.0, 1.0}, optional
         Value of a 0/0 ratio; NaN values never win.
 
@@ -866,15 +898,15 @@ def optimal_threshold(eta, *, metric="dice", alpha=0.5, beta=0.5, zero_division=
         largest :math:`\eta` left out and the smallest one predicted (0 and 1 stand
         in below the smallest value and above the largest). If that midpoint rounds
         onto the predicted value (adjacent doubles), the left-out value itself is
-        returned, so ``eta > threshold`` is always exactly the best rule.
+        returned, so ``prob > threshold`` is always exactly the best rule.
     value : float
-        The metric of that rule, equal to ``threshold_curve(eta, threshold)``. NaN
+        The metric of that rule, equal to ``threshold_curve(prob, threshold)``. NaN
         only if the metric is undefined for every rule.
 
     Raises
     ------
     ValueError
-        Unknown ``metric``; ``eta`` outside [0, 1] or empty; bad Tversky weights.
+        Unknown ``metric``; ``prob`` outside [0, 1] or empty; bad Tversky weights.
 
     Notes
     -----
@@ -884,7 +916,9 @@ def optimal_threshold(eta, *, metric="dice", alpha=0.5, beta=0.5, zero_division=
     the sorted map, so all :math:`m + 1` values cost :math:`O(n \log n)` (the sort).
     The rule predicting every pixel is a candidate only when :math:`\min \eta > 0`
     (no :math:`t \ge 0` predicts a pixel with :math:`\eta = 0`). Among equal values the
-    rule with the fewest foreground pixels wins.
+    rule with the fewest foreground pixels wins. The same sweep, on empirical counts of
+    validation scores, is :func:`seglab.models.tune_threshold`; the scores are those of
+    :mod:`seglab.metrics` applied to the expected confusion matrix.
 
     For Dice, IoU and Tversky the best of all :math:`2^n` predictions is a threshold
     rule: by Dinkelbach's lemma [3]_ the optimal sets are
@@ -915,44 +949,36 @@ def optimal_threshold(eta, *, metric="dice", alpha=0.5, beta=0.5, zero_division=
     """
     zero_division = check_zero_division(zero_division)
     alpha, beta = _check_metric(metric, alpha, beta)
-    eta = check_probabilities(eta, "eta")
-    s, sums = _sorted_sums(eta)
-    n = s.size
-    starts = np.flatnonzero(np.concatenate([[True], s[1:] != s[:-1]]))
-    # Candidate split indices: the first index of each distinct value (predict that value
-    # and all larger ones), then n (predict nothing). Split 0 predicts every pixel.
-    split = np.concatenate([starts, [n]])
-    lower = np.concatenate([[0.0], s[starts[1:] - 1], [s[-1]]])
-    upper = np.concatenate([s[starts], [1.0]])
-    if s[0] == 0.0:
-        split, lower, upper = split[1:], lower[1:], upper[1:]
-    mid = 0.5 * (lower + upper)
-    thresholds = np.where(mid < upper, mid, lower)
-    values = _metric_from_counts(metric, *_counts_at(sums, split), zero_division, alpha, beta)
-    ranked = np.where(np.isnan(values), -np.inf, values)
-    best = ranked.size - 1 - int(np.argmax(ranked[::-1]))
-    return float(thresholds[best]), float(values[best])
+    prob = check_probabilities(prob, "prob")
+    return _threshold_search(prob, prob, metric, zero_division, alpha, beta, low=0.0, high=1.0)
 
 
 # ------------------------------------------------------------------- focal loss
 
 
-def _focal_link(q, gamma):
-    r"""Posterior :math:`\psi_\gamma(q)` at which the focal loss is minimised by confidence q."""
-    def g(x):  # -d/dx of -(1 - x)^gamma log x, positive on (0, 1)
-        return (1.0 - x) ** (gamma - 1.0) * ((1.0 - x) / x - gamma * np.log(x))
+def _focal_logit(q, gamma):
+    r"""The logit :math:`\log g(1 - q) - \log g(q)` of :math:`\psi_\gamma(q)`, in log space.
 
-    g_q, g_flip = g(q), g(1.0 - q)
-    return g_flip / (g_q + g_flip)
+    :math:`g(x) = (1 - x)^{\gamma - 1}((1 - x)/x - \gamma\log x)` is minus the derivative
+    of :math:`-(1 - x)^\gamma \log x`. The power underflows to 0 for large
+    :math:`\gamma` (already :math:`0.7^{2000} < 10^{-300}`), and :math:`\psi_\gamma` then
+    became 0/0 or a constant; its logarithm, :math:`(\gamma - 1)\log(1 - x)`, does not.
+    """
+    log_q, log_flip = np.log(q), np.log1p(-q)
+
+    def log_g(log_x, log_y, ratio):  # log g(x) from log x, log(1 - x) and (1 - x)/x
+        return (gamma - 1.0) * log_y + np.log(ratio - gamma * log_x)
+
+    return log_g(log_flip, log_q, q / (1.0 - q)) - log_g(log_q, log_flip, (1.0 - q) / q)
 
 
-def focal_minimiser(eta, *, gamma, alpha=0.5):
+def focal_minimiser(prob, *, gamma, alpha=0.5):
     r"""Confidence that minimises the expected (alpha-balanced) binary focal loss.
 
     Parameters
     ----------
-    eta : float or array_like
-        Posterior :math:`\eta = P(y = 1 \mid x)`, in [0, 1].
+    prob : float or array_like
+        Posterior probability :math:`\eta = P(y = 1 \mid x)`, in [0, 1].
     gamma : float
         Focusing parameter :math:`\gamma \ge 0` (``gamma=0`` is cross-entropy).
     alpha : float, optional
@@ -971,7 +997,7 @@ def focal_minimiser(eta, *, gamma, alpha=0.5):
     TypeError
         If ``gamma`` or ``alpha`` is not a real number.
     ValueError
-        If ``eta`` leaves [0, 1] or is not finite, ``gamma < 0`` or ``alpha`` leaves (0, 1).
+        If ``prob`` leaves [0, 1] or is not finite, ``gamma < 0`` or ``alpha`` leaves (0, 1).
 
     Notes
     -----
@@ -981,11 +1007,14 @@ def focal_minimiser(eta, *, gamma, alpha=0.5):
     :math:`\psi_\gamma(q) = g(1 - q)/(g(q) + g(1 - q))` is a strictly increasing bijection
     of (0, 1) [2]_ and :math:`\eta' = \alpha\eta/(\alpha\eta + (1 - \alpha)(1 - \eta))`.
     It is found by bisection on :math:`q`: 60 halvings shrink the bracket below
-    :math:`10^{-18}`, and the error is set by rounding in :math:`\psi_\gamma`. Against a
-    50-digit mpmath bisection it is below :math:`10^{-15}` for :math:`\eta' \le 0.99`; near
-    :math:`\eta' = 1`, where :math:`\psi_\gamma` is flat and rounds to 1, it grows (about
-    :math:`10^{-14}` at :math:`\eta' = 1 - 10^{-4}`, :math:`2 \cdot 10^{-12}` at
-    :math:`1 - 10^{-6}` with :math:`\gamma = 10`).
+    :math:`10^{-18}`. The comparison :math:`\psi_\gamma(q) < \eta'` is made between logits,
+    :math:`\log g(1 - q) - \log g(q)` against :math:`\log(\alpha\eta) -
+    \log((1 - \alpha)(1 - \eta))`, with :math:`\log g` in log space, so that the factor
+    :math:`(1 - q)^{\gamma - 1}` cannot underflow (for :math:`\gamma \ge 2000` it did,
+    and :math:`q^\star` came out constant in :math:`\eta`) and :math:`\eta'` near 0 or 1
+    keeps its precision. Against a 60-digit mpmath bisection the error is within
+    :math:`2 \cdot 10^{-16}` for :math:`\gamma` from 0.5 to :math:`10^6` and
+    :math:`\eta` from :math:`10^{-6}` to :math:`1 - 10^{-6}`.
     Hence :math:`q^\star > 1/2` iff :math:`\eta > 1 - \alpha`, for every :math:`\gamma`
     (:math:`\psi_\gamma(1/2) = 1/2`); for :math:`\gamma > 0`, :math:`q^\star` lies strictly
     between :math:`\eta'` and 1/2 (under-confidence, proved in the book).
@@ -1010,27 +1039,28 @@ def focal_minimiser(eta, *, gamma, alpha=0.5):
     >>> round(focal_minimiser(0.75, gamma=2.0, alpha=0.25), 12)  # decision: eta > 1 - alpha
     0.5
     """
-    eta = check_probabilities(eta, "eta")
+    eta = check_probabilities(prob, "prob")
     gamma = check_real(gamma, "gamma", low=0.0)
     if not np.isfinite(gamma):
         raise ValueError(f"gamma must be finite, got {gamma!r}")
     alpha = check_real(alpha, "alpha", low=0.0, high=1.0, low_open=True, high_open=True)
     scalar = eta.ndim == 0
     weighted = alpha * eta / (alpha * eta + (1.0 - alpha) * (1.0 - eta))
-    low = np.zeros_like(weighted)
-    high = np.ones_like(weighted)
     inside = (weighted > 0.0) & (weighted < 1.0)
     if gamma == 0.0:
-        q = weighted  # cross-entropy: psi is the identity
-    else:
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            for _ in range(60):
-                mid = 0.5 * (low + high)
-                below = _focal_link(np.where(inside, mid, 0.5), gamma) < weighted
-                low = np.where(below, mid, low)
-                high = np.where(below, high, mid)
-        q = np.where(inside, 0.5 * (low + high), weighted)
-    return _finish(q, scalar)
+        return _finish(weighted, scalar)  # cross-entropy: psi is the identity
+    # Bisection on psi(q) < eta', compared as logits: logit(eta') is computed from eta and
+    # alpha directly, so that eta' near 0 or 1 keeps its precision.
+    with np.errstate(divide="ignore"):
+        target = (np.log(alpha) - np.log1p(-alpha)) + (np.log(eta) - np.log1p(-eta))
+    low = np.zeros_like(weighted)
+    high = np.ones_like(weighted)
+    for _ in range(60):
+        mid = 0.5 * (low + high)
+        below = _focal_logit(np.where(inside, mid, 0.5), gamma) < target
+        low = np.where(below, mid, low)
+        high = np.where(below, high, mid)
+    return _finish(np.where(inside, 0.5 * (low + high), weighted), scalar)
 
 
 def label_noise_risks(clean_prior, noise_width):
@@ -1101,7 +1131,7 @@ def label_noise_risks(clean_prior, noise_width):
     """
     a = _check_interval(clean_prior, "clean_prior", low=0.0, high=0.5, low_open=True)
     w = _check_interval(noise_width, "noise_width", low=0.0, high=0.5)
-    a, w = np.broadcast_arrays(a, w)
+    a, w = _broadcast(clean_prior=a, noise_width=w)
     scalar = a.ndim == 0
     pi = a + w * (1.0 - 2.0 * a) / 2.0
     d = np.maximum(w - pi, 0.0)

@@ -53,13 +53,13 @@ def test_focal_minimiser_does_not_mutate():
 
 
 @pytest.mark.parametrize("kwargs, error, match", [
-    ({"eta": 1.5, "gamma": 1.0}, ValueError, "eta"),
-    ({"eta": np.nan, "gamma": 1.0}, ValueError, "eta"),
-    ({"eta": 0.5, "gamma": -1.0}, ValueError, "gamma"),
-    ({"eta": 0.5, "gamma": np.inf}, ValueError, "gamma"),
-    ({"eta": 0.5, "gamma": "2"}, TypeError, "gamma"),
-    ({"eta": 0.5, "gamma": 1.0, "alpha": 0.0}, ValueError, "alpha"),
-    ({"eta": 0.5, "gamma": 1.0, "alpha": 1.0}, ValueError, "alpha"),
+    ({"prob": 1.5, "gamma": 1.0}, ValueError, "prob"),
+    ({"prob": np.nan, "gamma": 1.0}, ValueError, "prob"),
+    ({"prob": 0.5, "gamma": -1.0}, ValueError, "gamma"),
+    ({"prob": 0.5, "gamma": np.inf}, ValueError, "gamma"),
+    ({"prob": 0.5, "gamma": "2"}, TypeError, "gamma"),
+    ({"prob": 0.5, "gamma": 1.0, "alpha": 0.0}, ValueError, "alpha"),
+    ({"prob": 0.5, "gamma": 1.0, "alpha": 1.0}, ValueError, "alpha"),
 ])
 def test_focal_minimiser_validation(kwargs, error, match):
     with pytest.raises(error, match=match):

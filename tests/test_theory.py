@@ -25,7 +25,7 @@ from seglab.theory import (
     tversky_threshold,
 )
 
-CURVE_METRICS = (*POPULATION_METRICS, "tversky")
+CURVE_METRICS = (*POPULATION_METRICS, "tversky_index")
 unit = st.floats(0.0, 1.0, allow_nan=False)
 open_unit = st.floats(1e-6, 1.0 - 1e-6, allow_nan=False)
 
@@ -72,7 +72,7 @@ def _metric_brute(name, tp, fp, fn, tn, alpha=0.5, beta=0.5):
         return div(tp, tp + fp + fn)
     if name == "dice":
         return div(2 * tp, 2 * tp + fp + fn)
-    if name == "tversky":
+    if name == "tversky_index":
         return div(tp, tp + alpha * fp + beta * fn)
     if name == "mcc":
         if fp == 0 and fn == 0:
@@ -553,14 +553,14 @@ def test_expected_confusion_is_the_mean_of_sampled_counts():
 @pytest.mark.parametrize(
     ("eta", "threshold", "error", "match"),
     [
-        ([0.2, 1.5], 0.5, ValueError, "eta must hold probabilities"),
-        ([0.2, -0.5], 0.5, ValueError, "eta must hold probabilities"),
-        ([0.2, np.nan], 0.5, ValueError, "eta contains"),
-        ([], 0.5, ValueError, "eta is empty"),
+        ([0.2, 1.5], 0.5, ValueError, "prob must hold probabilities"),
+        ([0.2, -0.5], 0.5, ValueError, "prob must hold probabilities"),
+        ([0.2, np.nan], 0.5, ValueError, "prob contains"),
+        ([], 0.5, ValueError, "prob is empty"),
         ([0.2, 0.4], 1.5, ValueError, "threshold must hold probabilities"),
         ([0.2, 0.4], -0.1, ValueError, "threshold must hold probabilities"),
         ([0.2, 0.4], np.nan, ValueError, "threshold contains"),
-        (["a"], 0.5, TypeError, "eta must be a real numeric"),
+        (["a"], 0.5, TypeError, "prob must be a real numeric"),
     ],
 )
 def test_expected_confusion_validation(eta, threshold, error, match):
@@ -621,7 +621,7 @@ def test_threshold_curve_against_brute_force(metric):
     rng = np.random.default_rng(6)
     eta = np.round(rng.beta(0.5, 3.0, size=(30, 30)), 3)
     thresholds = np.linspace(0, 1, 41)
-    alpha, beta = (0.3, 0.8) if metric == "tversky" else (0.5, 0.5)
+    alpha, beta = (0.3, 0.8) if metric == "tversky_index" else (0.5, 0.5)
     curve = threshold_curve(eta, thresholds, metric=metric, alpha=alpha, beta=beta)
     assert curve.shape == thresholds.shape
     want = [_value_or_nan(_metric_brute(metric, *_counts_brute(eta, t), alpha, beta))
@@ -634,8 +634,8 @@ def test_threshold_curve_tversky_special_cases():
     t = np.linspace(0, 1, 21)
     dice = threshold_curve(eta, t, metric="dice")
     iou = threshold_curve(eta, t, metric="iou")
-    assert_allclose(threshold_curve(eta, t, metric="tversky"), dice, rtol=1e-13)
-    assert_allclose(threshold_curve(eta, t, metric="tversky", alpha=1.0, beta=1.0), iou,
+    assert_allclose(threshold_curve(eta, t, metric="tversky_index"), dice, rtol=1e-13)
+    assert_allclose(threshold_curve(eta, t, metric="tversky_index", alpha=1.0, beta=1.0), iou,
                     rtol=1e-13)
     assert_allclose(dice, dice_from_jaccard(iou), rtol=1e-12)
 
@@ -658,10 +658,10 @@ def test_threshold_curve_zero_division_and_scalar():
     ("kwargs", "error", "match"),
     [
         ({"metric": "f1"}, ValueError, "metric must be one of"),
-        ({"metric": "tversky", "alpha": -1.0}, ValueError, "alpha must lie"),
-        ({"metric": "tversky", "alpha": 0.0, "beta": 0.0}, ValueError, "not both be 0"),
-        ({"metric": "tversky", "beta": [0.5]}, TypeError, "beta must be a real number"),
-        ({"metric": "tversky", "beta": np.nan}, ValueError, "beta contains"),
+        ({"metric": "tversky_index", "alpha": -1.0}, ValueError, "alpha must lie"),
+        ({"metric": "tversky_index", "alpha": 0.0, "beta": 0.0}, ValueError, "not both be 0"),
+        ({"metric": "tversky_index", "beta": [0.5]}, TypeError, "beta must be a real number"),
+        ({"metric": "tversky_index", "beta": np.nan}, ValueError, "beta contains"),
         ({"zero_division": 2.0}, ValueError, "zero_division"),
     ],
 )
@@ -672,7 +672,7 @@ def test_threshold_curve_and_optimal_threshold_validation(kwargs, error, match):
         optimal_threshold([0.2, 0.6], **kwargs)
     with pytest.raises(ValueError, match="thresholds must hold probabilities"):
         threshold_curve([0.2, 0.6], [0.5, 2.0])
-    with pytest.raises(ValueError, match="eta must hold probabilities"):
+    with pytest.raises(ValueError, match="prob must hold probabilities"):
         optimal_threshold([0.2, 1.6])
 
 
@@ -699,19 +699,19 @@ def test_optimal_tversky_rule(alpha, beta):
     """Koyejo et al. (2014): the Tversky-optimal rule thresholds eta at aT*/(1+T*(a+b-1))."""
     rng = np.random.default_rng(11)
     eta = rng.beta(0.5, 2.0, size=3000)
-    t, t_star = optimal_threshold(eta, metric="tversky", alpha=alpha, beta=beta)
+    t, t_star = optimal_threshold(eta, metric="tversky_index", alpha=alpha, beta=beta)
     tau = tversky_threshold(t_star, alpha=alpha, beta=beta)
     if alpha > 0:
         assert np.min(np.abs(eta - tau)) > 1e-12
     assert_array_equal(eta > t, eta > tau)
     assert t_star == pytest.approx(
-        _best_threshold_rule_brute(eta, "tversky", alpha, beta), rel=1e-12
+        _best_threshold_rule_brute(eta, "tversky_index", alpha, beta), rel=1e-12
     )
 
 
 @pytest.mark.parametrize(("metric", "alpha", "beta"),
-                         [("dice", 0.5, 0.5), ("iou", 1.0, 1.0), ("tversky", 0.2, 0.9),
-                          ("tversky", 1.5, 0.4)])
+                         [("dice", 0.5, 0.5), ("iou", 1.0, 1.0), ("tversky_index", 0.2, 0.9),
+                          ("tversky_index", 1.5, 0.4)])
 def test_threshold_rule_is_optimal_over_all_subsets(metric, alpha, beta):
     """Dinkelbach: the best of all 2**n predictions is a threshold rule, found by the sweep."""
     rng = np.random.default_rng(12)
@@ -733,7 +733,7 @@ def test_optimal_threshold_against_brute_sweep_with_ties(metric):
     eta = np.round(rng.beta(0.6, 2.5, size=(25, 40)), 2)  # heavy ties, zeros included
     assert np.count_nonzero(eta == 0) > 0
     before = eta.copy()
-    kwargs = {"alpha": 0.4, "beta": 0.9} if metric == "tversky" else {}
+    kwargs = {"alpha": 0.4, "beta": 0.9} if metric == "tversky_index" else {}
     t, value = optimal_threshold(eta, metric=metric, **kwargs)
     brute = _best_threshold_rule_brute(eta, metric, **kwargs)
     assert value == pytest.approx(brute, rel=1e-12, abs=1e-15)
@@ -832,3 +832,95 @@ def test_all_combinations_of_zero_division_never_warn():
             expected_metrics(eta, [0.0, 0.5, 1.0], zero_division=zd)
             for metric in CURVE_METRICS:
                 optimal_threshold(eta, metric=metric, zero_division=zd)
+
+
+# ------------------------------------------------ extreme inputs (regression tests)
+
+
+def _focal_minimiser_mpmath(eta, gamma, alpha=0.5, digits=60):
+    """Reference minimiser: 200 bisection steps on psi_gamma(q) = eta' in mpmath.
+
+    psi_gamma(q) = g(1 - q) / (g(q) + g(1 - q)), g(x) = (1 - x)^(gamma - 1)((1 - x)/x
+    - gamma log x), the first-order condition of the expected focal loss (Charoenphakdee
+    et al., CVPR 2021), evaluated with 60 significant digits.
+    """
+    import mpmath as mp
+
+    with mp.workdps(digits):
+        eta, gamma, alpha = mp.mpf(eta), mp.mpf(gamma), mp.mpf(alpha)
+        weighted = alpha * eta / (alpha * eta + (1 - alpha) * (1 - eta))
+
+        def g(x):
+            return (1 - x) ** (gamma - 1) * ((1 - x) / x - gamma * mp.log(x))
+
+        low, high = mp.mpf(0), mp.mpf(1)
+        for _ in range(200):
+            mid = (low + high) / 2
+            if g(1 - mid) / (g(mid) + g(1 - mid)) < weighted:
+                low = mid
+            else:
+                high = mid
+        return float((low + high) / 2)
+
+
+@pytest.mark.parametrize("gamma", [2000.0, 5000.0, 1e6])
+def test_focal_minimiser_large_gamma_matches_mpmath(gamma):
+    """For gamma >= 2000 (1 - q)^(gamma - 1) underflows; the minimiser must still move
+    with eta (it was constant) and match a 60-digit reference."""
+    etas = np.array([1e-6, 0.1, 0.3, 0.7, 0.9, 1 - 1e-6])
+    got = theory.focal_minimiser(etas, gamma=gamma)
+    expected = [_focal_minimiser_mpmath(eta, gamma) for eta in etas]
+    assert_allclose(got, expected, rtol=0, atol=1e-15)
+    assert np.all(np.diff(got) > 0)
+    got_a = theory.focal_minimiser(0.3, gamma=gamma, alpha=0.25)
+    assert got_a == pytest.approx(_focal_minimiser_mpmath(0.3, gamma, 0.25), abs=1e-15)
+
+
+def test_focal_minimiser_near_one_matches_mpmath():
+    for gamma, eta in ((10.0, 1 - 1e-6), (2.0, 1 - 1e-4), (0.5, 1e-6)):
+        got = theory.focal_minimiser(eta, gamma=gamma)
+        assert got == pytest.approx(_focal_minimiser_mpmath(eta, gamma), abs=1e-15)
+
+
+@pytest.mark.parametrize(("cost_fp", "cost_fn", "expected"), [
+    (1e308, 1e308, 0.5),
+    (1.7e308, 1.7e308, 0.5),
+    (1.5e308, 0.5e308, 0.75),
+    (1e-320, 1e-320, 0.5),
+    (1e308, 1e-308, 1.0),
+])
+def test_bayes_threshold_cost_does_not_overflow(cost_fp, cost_fn, expected):
+    assert bayes_threshold("cost", cost_fp=cost_fp, cost_fn=cost_fn) == pytest.approx(
+        expected, rel=1e-15)
+
+
+@pytest.mark.parametrize(("func", "args", "kwargs", "match"), [
+    (rates_to_metrics, ([0.9, 0.8], [0.1, 0.2, 0.3], 0.1), {},
+     r"tpr shape \(2,\), fpr shape \(3,\), pi shape \(\) do not broadcast"),
+    (bayes_threshold, ("cost",), {"cost_fp": [1.0, 2.0], "cost_fn": [1.0, 2.0, 3.0]},
+     r"cost_fp shape \(2,\), cost_fn shape \(3,\) do not broadcast"),
+    (tversky_threshold, ([0.5, 0.6],), {"alpha": [0.1, 0.2, 0.3], "beta": 0.5},
+     r"alpha shape \(3,\), beta shape \(\) do not broadcast|t_star shape \(2,\)"),
+    (theory.label_noise_risks, ([0.1, 0.2], [0.1, 0.2, 0.3]), {},
+     r"clean_prior shape \(2,\), noise_width shape \(3,\) do not broadcast"),
+])
+def test_mismatched_shapes_name_the_arguments(func, args, kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        func(*args, **kwargs)
+
+
+def test_population_metrics_use_the_metric_names_of_seglab_metrics():
+    from seglab import metrics
+
+    assert set(POPULATION_METRICS) - {"miou"} <= set(metrics.METRICS)
+    with pytest.raises(ValueError, match="metric must be one of"):
+        threshold_curve([0.2, 0.7], 0.5, metric="tversky")
+    cm = np.array([[3.5, 0.25], [0.75, 1.5]])     # rows: truth, columns: prediction
+    counts = {"tp": 1.5, "fp": 0.25, "fn": 0.75, "tn": 3.5}
+    rates = rates_to_metrics(counts["tp"] / 2.25, counts["fp"] / 3.75, 2.25 / 6)
+    for name in POPULATION_METRICS:
+        if name == "miou":
+            expected = metrics.from_confusion(cm, "iou", average="macro")
+        else:
+            expected = metrics.from_confusion(cm, name)
+        assert rates[name] == pytest.approx(expected, rel=1e-12), name
