@@ -13,9 +13,11 @@ import pkgutil
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
+import setuptools
 
 import seglab
 
@@ -53,6 +55,19 @@ def test_the_figure_modules_are_covered():
     assert not any("plotting" in name or "_ch" in name for name in MODULES)
     figures = [q for q, _ in PUBLIC if q.startswith("seglab.viz.") and q.endswith("_figure")]
     assert len(figures) >= 12
+
+
+def test_every_subpackage_is_installed():
+    """``pip install`` ships every subpackage (a listed-only ``seglab`` would leave out
+    ``seglab.viz``): the package discovery of ``pyproject.toml`` finds them all."""
+    root = Path(seglab.__file__).resolve().parents[1]
+    config = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    found = setuptools.find_packages(str(root), **config["tool"]["setuptools"]["packages"]["find"])
+    packages = {"seglab"} | {info.name for info in
+                             pkgutil.walk_packages(seglab.__path__, prefix="seglab.")
+                             if info.ispkg}
+    assert "seglab.viz" in packages
+    assert packages <= set(found)
 
 
 def test_the_core_imports_no_presentation():
