@@ -32,6 +32,7 @@ __all__ = [
     "horse",
     "horse_case",
     "noisy_prediction",
+    "posterior_case",
     "posterior_map",
     "sample_labels",
     "step_signal",
@@ -658,6 +659,56 @@ def disk_with_outlier(distance, radius, *, shape=(96, 96)):
     pred = target.copy()
     pred[centre[0], centre[1] + radius + distance] = True
     return pred, target
+
+
+@functools.lru_cache(maxsize=64)
+def posterior_case(shape=(96, 96), *, foreground_fraction=0.1, noise=1.0, seed=0):
+    r"""A synthetic mask and its posterior map: the test case of the threshold sliders.
+
+    Parameters
+    ----------
+    shape : tuple of int, optional
+        Image shape, as :func:`synthetic_mask`.
+    foreground_fraction : float, optional
+        Exact foreground fraction of the mask, in (0, 1).
+    noise : float, optional
+        Noise of the posterior map (:func:`posterior_map`, other options at their
+        defaults).
+    seed : int, optional
+        Seed of the mask and of the noise.
+
+    Returns
+    -------
+    mask : ndarray of bool
+        :func:`synthetic_mask` with these options (read-only).
+    eta : ndarray of float64
+        :func:`posterior_map` of ``mask`` (read-only).
+
+    Raises
+    ------
+    TypeError
+        If ``shape`` is not a tuple of integers (it must be hashable).
+    ValueError
+        As :func:`synthetic_mask` and :func:`posterior_map`.
+
+    Notes
+    -----
+    Cached by its arguments: repeated calls return the same read-only arrays.
+
+    Explained in the book, chapter 1 (``book/ch1/decisions.md``).
+
+    Examples
+    --------
+    >>> from seglab.data import posterior_case
+    >>> mask, eta = posterior_case(foreground_fraction=0.05)
+    >>> mask.shape, int(mask.sum()), eta.flags.writeable
+    ((96, 96), 461, False)
+    """
+    mask = synthetic_mask(shape, foreground_fraction=foreground_fraction, seed=seed)
+    eta = posterior_map(mask, noise=noise, seed=seed)
+    for a in (mask, eta):
+        a.setflags(write=False)
+    return mask, eta
 
 
 @functools.lru_cache(maxsize=8)

@@ -359,7 +359,7 @@ def test_noisy_prediction_validation(target, kwargs, error, match):
 def test_public_api():
     assert set(data.__all__) == {
         "disk_with_outlier", "edge_case", "horse", "horse_case", "noisy_prediction",
-        "posterior_map", "sample_labels", "step_signal", "synthetic_batch",
+        "posterior_case", "posterior_map", "sample_labels", "step_signal", "synthetic_batch",
         "synthetic_images", "synthetic_mask",
     }
     for name in data.__all__:
@@ -402,6 +402,16 @@ def test_step_signal_is_a_clipped_noisy_step():
     assert 0.0 <= noisy.min() and noisy.max() <= 1.0
     with pytest.raises(ValueError, match="n must be"):
         data.step_signal(2)
+
+
+def test_posterior_case_is_the_cached_mask_and_posterior():
+    mask, eta = data.posterior_case((40, 50), foreground_fraction=0.2, noise=0.5, seed=3)
+    assert_array_equal(mask, data.synthetic_mask((40, 50), foreground_fraction=0.2, seed=3))
+    assert_array_equal(eta, data.posterior_map(mask, noise=0.5, seed=3))
+    assert not (mask.flags.writeable or eta.flags.writeable)
+    assert data.posterior_case((40, 50), foreground_fraction=0.2, noise=0.5, seed=3)[1] is eta
+    with pytest.raises(ValueError, match="foreground_fraction"):
+        data.posterior_case(foreground_fraction=1.5)
 
 
 def test_edge_case_validation():

@@ -32,11 +32,9 @@ _FIGSIZE = (8.0, 3.4)
 # ------------------------------------------------------------------------- Tversky
 
 
-@functools.lru_cache(maxsize=8)
 def _posterior(shape, foreground_fraction, noise, seed):
-    mask = data.synthetic_mask(shape, foreground_fraction=foreground_fraction, seed=seed)
-    eta = data.posterior_map(mask, noise=noise, seed=seed)
-    return readonly(mask, eta)
+    return data.posterior_case(shape, foreground_fraction=foreground_fraction, noise=noise,
+                               seed=seed)
 
 
 _THRESHOLDS = readonly(np.linspace(0.0, 1.0, 201))

@@ -207,11 +207,8 @@ _RULES = (
 )
 
 
-@functools.lru_cache(maxsize=64)
 def _posterior(pi):
-    mask = data.synthetic_mask(_SHAPE, foreground_fraction=pi, seed=0)
-    eta = data.posterior_map(mask, noise=1.0, seed=0)
-    return readonly(mask, eta)
+    return data.posterior_case(_SHAPE, foreground_fraction=pi)
 
 
 @functools.lru_cache(maxsize=64)
@@ -268,9 +265,9 @@ def imbalance_rules_figure(pi):
     -------
     matplotlib.figure.Figure
         Left: the population Dice of the three rules of
-        :func:`seglab.theory.imbalance_rules` on the posterior map
-        (:func:`seglab.data.posterior_map`, ``noise=1``, ``seed=0``) of a 96 × 96
-        :func:`seglab.data.synthetic_mask` with that fraction, for every fraction in
+        :func:`seglab.theory.imbalance_rules` on the posterior map of a 96 × 96
+        mask with that fraction (:func:`seglab.data.posterior_case`, ``noise=1``,
+        ``seed=0``), for every fraction in
         :data:`PRIORS` (log axis), with the values at ``pi`` marked. Right: the
         posterior map at ``pi`` (``cividis``, 0 → 1) with the outline of
         each rule's mask and of the true mask (dotted).

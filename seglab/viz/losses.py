@@ -215,10 +215,8 @@ _BETAS = np.linspace(0.02, 0.98, 25)
 _TVERSKY_POSTERIOR = 0.1
 
 
-@functools.lru_cache(maxsize=1)
 def _tversky_eta():
-    mask = data.synthetic_mask(_SHAPE, foreground_fraction=_TVERSKY_POSTERIOR, seed=0)
-    return readonly(data.posterior_map(mask, noise=1.0, seed=0))
+    return data.posterior_case(_SHAPE, foreground_fraction=_TVERSKY_POSTERIOR)[1]
 
 
 @functools.lru_cache(maxsize=256)
