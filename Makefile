@@ -78,7 +78,7 @@ bench: $(STAMP) $(TORCH)
 ## The README's figure (the book draws its own figures while it builds).
 figures: $(STAMP)
 	@mkdir -p book/images
-	$(PY) -c "from seglab.plotting import imbalance_figure; \
+	$(PY) -c "from seglab.viz.imbalance import imbalance_figure; \
 	imbalance_figure(0.01).savefig('book/images/imbalance.png')"
 
 lint: $(STAMP)

@@ -23,7 +23,7 @@ import time
 
 from matplotlib.figure import Figure
 
-from seglab import plotting
+from seglab.viz import decisions, imbalance
 from seglab.widgets import DPI, render_png, slider
 
 BUDGET_MS = 100.0
@@ -32,8 +32,8 @@ PRIORS = [0.5, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001]
 WEIGHTS = [0.1, 0.3, 0.5, 0.7, 1.0]
 
 CASES = [
-    ("imbalance_figure", plotting.imbalance_figure, {"pi": PRIORS}),
-    ("tversky_figure", plotting.tversky_figure, {"alpha": WEIGHTS, "beta": WEIGHTS}),
+    ("imbalance_figure", imbalance.imbalance_figure, {"pi": PRIORS}),
+    ("tversky_figure", decisions.tversky_figure, {"alpha": WEIGHTS, "beta": WEIGHTS}),
 ]
 
 

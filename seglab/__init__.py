@@ -6,10 +6,11 @@ confusion matrix (:mod:`seglab.metrics`), boundary metrics
 Bayes-optimal decisions (:mod:`seglab.theory`), reproducible synthetic data
 (:mod:`seglab.data`), losses with closed-form gradients (:mod:`seglab.losses`),
 tiny trainable models in NumPy (:mod:`seglab.models`), post-processing of
-probability maps (:mod:`seglab.postprocess`), and sliders that work
-both live and in static HTML (:mod:`seglab.widgets`, which needs matplotlib and
-ipywidgets and is not imported here). :mod:`seglab.torch` makes every loss a PyTorch
-module; it needs the optional extra ``seglab[torch]`` and is not imported here either.
+probability maps (:mod:`seglab.postprocess`); at the edge, the book's figures, one
+module per topic (:mod:`seglab.viz`), and sliders that work both live and in static
+HTML (:mod:`seglab.widgets`), which need matplotlib and ipywidgets and are not
+imported here. :mod:`seglab.torch` makes every loss a PyTorch module; it needs the
+optional extra ``seglab[torch]`` and is not imported here either.
 
 The functions of ``metrics``, ``surface``, ``theory``, ``data`` and ``losses`` are also
 available at the top level; ``models`` and ``postprocess`` are reached as submodules.

@@ -17,6 +17,7 @@ than in expectation, and works for images of any number of dimensions.
 Explained in the book, chapter 1 (``book/ch1``).
 """
 
+import functools
 import math
 import numbers
 
@@ -26,10 +27,15 @@ from scipy import ndimage
 from ._validation import as_label_array, check_int, check_probabilities, check_real
 
 __all__ = [
+    "disk_with_outlier",
+    "edge_case",
     "horse",
+    "horse_case",
     "noisy_prediction",
+    "posterior_case",
     "posterior_map",
     "sample_labels",
+    "step_signal",
     "synthetic_batch",
     "synthetic_images",
     "synthetic_mask",
@@ -357,27 +363,27 @@ def posterior_map(mask, *, blur=2.0, gain=4.0, noise=1.0, seed=0):
     return 1.0 / (1.0 + np.exp(-np.clip(logit, -_MAX_LOGIT, _MAX_LOGIT)))
 
 
-def sample_labels(eta, *, seed=0):
+def sample_labels(prob, *, seed=0):
     r"""Draw labels :math:`y(x) \sim \mathrm{Bernoulli}(\eta(x))`, independently per pixel.
 
     Parameters
     ----------
-    eta : array_like
-        Probabilities in [0, 1], any shape.
+    prob : array_like
+        Probabilities :math:`\eta(x)` in [0, 1], any shape.
     seed : int, optional
         Non-negative seed.
 
     Returns
     -------
     ndarray of bool
-        Labels of the shape of ``eta``: ``u < eta`` for ``u`` uniform on [0, 1), so
+        Labels of the shape of ``prob``: ``u < prob`` for ``u`` uniform on [0, 1), so
         :math:`P(y = 1) = \eta` exactly, and pixels with :math:`\eta = 0` (1) are
         always 0 (1).
 
     Raises
     ------
     ValueError
-        ``eta`` outside [0, 1], not finite, or empty; negative seed.
+        ``prob`` outside [0, 1], not finite, or empty; negative seed.
 
     Explained in the book, chapter 1 (``book/ch1/decisions.md``).
 
@@ -389,8 +395,8 @@ def sample_labels(eta, *, seed=0):
     >>> round(float(sample_labels([0.3] * 100_000, seed=1).mean()), 2)
     0.3
     """
-    eta = check_probabilities(eta, "eta")
-    return _rng(seed).random(eta.shape) < eta
+    prob = check_probabilities(prob, "prob")
+    return _rng(seed).random(prob.shape) < prob
 
 
 def noisy_prediction(target, *, tpr, fpr, seed=0):
@@ -584,3 +590,291 @@ def synthetic_images(
     field = np.divide(field, spread, out=np.zeros_like(field), where=spread > 0)
     images = contrast * mean + texture * field + noise * rng.standard_normal(masks.shape)
     return images, labels
+
+
+# ------------------------------------------------------------------ the book's test cases
+#
+# Small fixed cases that a chapter's checks, its figures and the tests share. Cached ones
+# return read-only arrays, so that no caller can change what the next one receives.
+
+
+def disk_with_outlier(distance, radius, *, shape=(96, 96)):
+    r"""A disk and the same disk plus one isolated pixel on its middle row.
+
+    Parameters
+    ----------
+    distance : int
+        Distance (pixels, at least 2) from the disk's rightmost pixel to the extra pixel,
+        along the row of the centre.
+    radius : int
+        Radius (pixels, at least 1) of the disk
+        :math:`\{(i - c_0)^2 + (j - c_1)^2 \le r^2\}`, centred at
+        ``(shape[0] // 2, shape[1] // 3)``.
+    shape : tuple of two int, optional
+        Image shape; the disk and the extra pixel must fit in it.
+
+    Returns
+    -------
+    pred : ndarray of bool
+        The disk plus the pixel at ``(c_0, c_1 + radius + distance)``.
+    target : ndarray of bool
+        The disk.
+
+    Raises
+    ------
+    TypeError
+        If ``distance`` or ``radius`` is not an integer.
+    ValueError
+        If ``distance < 2``, ``radius < 1``, or the disk or the outlier falls outside the
+        image (the message names the largest distance that fits).
+
+    Notes
+    -----
+    The extra pixel is isolated (its four neighbours lie outside the prediction), so it is
+    a border pixel of ``pred``: the Hausdorff distance of the pair is ``distance`` and
+    Dice is :math:`2|G|/(2|G| + 1)` whatever the distance.
+
+    Explained in the book, chapter 1 (``book/ch1/boundary.md``).
+
+    Examples
+    --------
+    >>> from seglab.data import disk_with_outlier
+    >>> pred, target = disk_with_outlier(8, 12)
+    >>> int(target.sum()), int((pred & ~target).sum()), [int(i) for i in
+    ...                                                  (pred & ~target).nonzero()[1]]
+    (441, 1, [52])
+    """
+    distance = check_int(distance, "distance", low=2)
+    radius = check_int(radius, "radius", low=1)
+    rows, cols = (check_int(n, "shape", low=1) for n in shape)
+    centre = (rows // 2, cols // 3)
+    far = cols - 1 - centre[1] - radius
+    if distance > far or 2 * radius + 1 > min(rows, cols):
+        raise ValueError(
+            f"an outlier at distance {distance} from a disk of radius {radius} does not fit "
+            f"in an image of shape {(rows, cols)} (largest distance {far})"
+        )
+    i, j = np.ogrid[:rows, :cols]
+    target = (i - centre[0]) ** 2 + (j - centre[1]) ** 2 <= radius**2
+    pred = target.copy()
+    pred[centre[0], centre[1] + radius + distance] = True
+    return pred, target
+
+
+@functools.lru_cache(maxsize=64)
+def posterior_case(shape=(96, 96), *, foreground_fraction=0.1, noise=1.0, seed=0):
+    r"""A synthetic mask and its posterior map: the test case of the threshold sliders.
+
+    Parameters
+    ----------
+    shape : tuple of int, optional
+        Image shape, as :func:`synthetic_mask`.
+    foreground_fraction : float, optional
+        Exact foreground fraction of the mask, in (0, 1).
+    noise : float, optional
+        Noise of the posterior map (:func:`posterior_map`, other options at their
+        defaults).
+    seed : int, optional
+        Seed of the mask and of the noise.
+
+    Returns
+    -------
+    mask : ndarray of bool
+        :func:`synthetic_mask` with these options (read-only).
+    eta : ndarray of float64
+        :func:`posterior_map` of ``mask`` (read-only).
+
+    Raises
+    ------
+    TypeError
+        If ``shape`` is not a tuple of integers (it must be hashable).
+    ValueError
+        As :func:`synthetic_mask` and :func:`posterior_map`.
+
+    Notes
+    -----
+    Cached by its arguments: repeated calls return the same read-only arrays.
+
+    Explained in the book, chapter 1 (``book/ch1/decisions.md``).
+
+    Examples
+    --------
+    >>> from seglab.data import posterior_case
+    >>> mask, eta = posterior_case(foreground_fraction=0.05)
+    >>> mask.shape, int(mask.sum()), eta.flags.writeable
+    ((96, 96), 461, False)
+    """
+    mask = synthetic_mask(shape, foreground_fraction=foreground_fraction, seed=seed)
+    eta = posterior_map(mask, noise=noise, seed=seed)
+    for a in (mask, eta):
+        a.setflags(write=False)
+    return mask, eta
+
+
+@functools.lru_cache(maxsize=8)
+def horse_case(shape=(30, 36), *, gain=2.0, noise=1.2, seed=3):
+    r"""A small segmentation test case: horse target, noisy posterior and a grey image.
+
+    Parameters
+    ----------
+    shape : tuple of two int, optional
+        Size (rows, columns) the horse of :func:`horse` is resampled to (nearest
+        neighbour), at least (8, 8).
+    gain, noise : float, optional
+        Passed to :func:`posterior_map` (with ``blur=1``).
+    seed : int, optional
+        Seed of the posterior noise and of the image noise.
+
+    Returns
+    -------
+    target : ndarray of bool, shape ``shape``
+        The resampled horse (read-only).
+    eta : ndarray of float64, shape ``shape``
+        The posterior :math:`\eta \in (0, 1)` (read-only).
+    image : ndarray of float64, shape ``shape``
+        A grey image in [0, 255]: 150 on the horse, 100 elsewhere, plus Gaussian noise
+        of standard deviation 10 (read-only); its edges are the object's edges.
+
+    Raises
+    ------
+    ValueError
+        If ``shape`` is smaller than (8, 8) or the options are out of range.
+
+    Notes
+    -----
+    Cached by its arguments: repeated calls return the same read-only arrays.
+
+    Explained in the book, chapter 3 (``book/ch3/crf.md``).
+
+    Examples
+    --------
+    >>> from seglab.data import horse_case
+    >>> target, eta, image = horse_case()
+    >>> target.shape, eta.shape, image.shape
+    ((30, 36), (30, 36), (30, 36))
+    >>> bool(0 < eta.min() and eta.max() < 1)
+    True
+    """
+    from skimage.transform import resize
+
+    rows, cols = (int(s) for s in shape)
+    if rows < 8 or cols < 8:
+        raise ValueError(f"shape {shape} is smaller than (8, 8)")
+    target = resize(horse().astype(np.float64), (rows, cols), order=0,
+                    anti_aliasing=False) > 0.5
+    eta = posterior_map(target, blur=1.0, gain=gain, noise=noise, seed=seed)
+    rng = np.random.default_rng(seed)
+    image = np.clip(np.where(target, 150.0, 100.0) + 10.0 * rng.standard_normal(target.shape),
+                    0.0, 255.0)
+    for a in (target, eta, image):
+        a.setflags(write=False)
+    return target, eta, image
+
+
+@functools.lru_cache(maxsize=4)
+def step_signal(n=128, *, seed=0):
+    r"""A noisy step: the 1-D signal on which chapter 3 compares smoothing models.
+
+    Parameters
+    ----------
+    n : int, optional
+        Number of samples (at least 4); the step is at ``n // 2``.
+    seed : int, optional
+        Seed of the Gaussian noise (standard deviation 0.12).
+
+    Returns
+    -------
+    x, clean, noisy : ndarray of float64, shape (n,)
+        Pixel index, the step from 0.1 to 0.9, and the noisy step clipped to [0, 1]
+        (all read-only).
+
+    Raises
+    ------
+    ValueError
+        If ``n < 4``.
+
+    Notes
+    -----
+    Cached by its arguments: repeated calls return the same read-only arrays.
+
+    Explained in the book, chapter 3 (``book/ch3/tv.md``).
+
+    Examples
+    --------
+    >>> from seglab.data import step_signal
+    >>> x, clean, noisy = step_signal()
+    >>> x.shape, float(clean[0]), float(clean[-1])
+    ((128,), 0.1, 0.9)
+    """
+    if int(n) != n or n < 4:
+        raise ValueError(f"n must be an integer >= 4, got {n!r}")
+    n = int(n)
+    rng = np.random.default_rng(seed)
+    x = np.arange(n, dtype=np.float64)
+    clean = (x >= n // 2).astype(np.float64) * 0.8 + 0.1
+    noisy = np.clip(clean + 0.12 * rng.standard_normal(n), 0.0, 1.0)
+    for a in (x, clean, noisy):
+        a.setflags(write=False)
+    return x, clean, noisy
+
+
+@functools.lru_cache(maxsize=4)
+def edge_case(shape=(20, 40), *, object_edge=16, colour_edge=22, noise=0.8, seed=0):
+    r"""A test case whose object edge is not its colour edge.
+
+    Parameters
+    ----------
+    shape : tuple of two int, optional
+        (rows, columns), at least (4, 8).
+    object_edge, colour_edge : int, optional
+        The object is the columns ``>= object_edge``; the image is 60 left of
+        ``colour_edge`` and 200 from it on (grey levels). Both strictly inside the image.
+    noise : float, optional
+        Standard deviation of the white noise added to the logit (:math:`\ge 0`).
+    seed : int, optional
+        Seed of that noise.
+
+    Returns
+    -------
+    target : ndarray of bool
+        The object (read-only).
+    eta : ndarray of float64
+        Posterior :math:`\sigma(1.2\,\mathrm{clip}((x - e + 1/2)/3, -1, 1) + \text{noise})`,
+        blurred around the object edge :math:`e` (read-only).
+    image : ndarray of float64
+        The two-level grey image (read-only).
+
+    Raises
+    ------
+    ValueError
+        For a too small shape, edges outside the image or negative noise.
+
+    Notes
+    -----
+    Cached by its arguments: repeated calls return the same read-only arrays.
+
+    Explained in the book, chapter 3 (``book/ch3/crf.md``).
+
+    Examples
+    --------
+    >>> from seglab.data import edge_case
+    >>> target, eta, image = edge_case()
+    >>> int(target[0].argmax()), int((image[0] > 100).argmax())
+    (16, 22)
+    """
+    rows, cols = (int(v) for v in shape)
+    if rows < 4 or cols < 8:
+        raise ValueError(f"shape {shape} is smaller than (4, 8)")
+    for name, edge in (("object_edge", object_edge), ("colour_edge", colour_edge)):
+        if not 0 < edge < cols:
+            raise ValueError(f"{name} = {edge} is not strictly inside the {cols} columns")
+    noise = check_real(noise, "noise", low=0.0, high=np.inf, high_open=True)
+    x = np.broadcast_to(np.arange(cols, dtype=np.float64), (rows, cols))
+    target = np.array(x >= object_edge)
+    image = np.where(x >= colour_edge, 200.0, 60.0)
+    logit = 1.2 * np.clip((x - object_edge + 0.5) / 3.0, -1.0, 1.0)
+    logit = logit + noise * np.random.default_rng(seed).standard_normal((rows, cols))
+    eta = 1.0 / (1.0 + np.exp(-logit))
+    for a in (target, eta, image):
+        a.setflags(write=False)
+    return target, eta, image

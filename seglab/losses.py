@@ -65,6 +65,7 @@ from ._validation import (
     check_bool,
     check_choice,
     check_int,
+    check_probabilities,
     check_real,
     check_spacing,
     fill_doc,
@@ -73,6 +74,7 @@ from ._validation import (
 __all__ = [
     "boundary_loss",
     "cross_entropy",
+    "empty_mask_loss",
     "focal_loss",
     "focal_tversky_loss",
     "generalized_dice_loss",
@@ -85,6 +87,7 @@ __all__ = [
     "soft_dice_loss",
     "soft_jaccard_loss",
     "tversky_loss",
+    "tversky_pair_loss",
     "unet_weight_map",
 ]
 
@@ -1989,3 +1992,139 @@ def unet_weight_map(target, *, w0=10.0, sigma=5.0, class_weights=None, spacing=N
             d1 = np.minimum(d1, d)
         border[n] = w0 * np.exp(-((d1 + d2) ** 2) / (2.0 * sigma**2))
     return wc + border
+
+
+
+# --------------------------------------------------------------------------
+# Closed forms of two losses on tiny inputs, drawn by the book's figures and
+# relied on by its checks (chapter 2).
+
+
+def empty_mask_loss(mass, eps):
+    r"""Smoothed soft Dice loss on an empty target and its per-pixel gradient.
+
+    Parameters
+    ----------
+    mass : float or array_like
+        Predicted foreground mass :math:`m = \sum_i p_i \ge 0`.
+    eps : float
+        Smoothing :math:`\varepsilon \ge 0` added to the numerator and the denominator of
+        the soft Dice score.
+
+    Returns
+    -------
+    loss, grad : float or ndarray
+        With :math:`g = 0`, the soft Dice score is :math:`\varepsilon/(m + \varepsilon)`,
+        so the loss is :math:`m/(m + \varepsilon)` and its derivative with respect to
+        every :math:`p_i` is :math:`\varepsilon/(m + \varepsilon)^2`. With
+        :math:`\varepsilon = 0` the loss is 1 and the gradient 0 for :math:`m > 0`; at
+        :math:`m = \varepsilon = 0` (0/0) both are NaN.
+
+    Raises
+    ------
+    ValueError
+        If ``mass`` is negative or not finite, or ``eps < 0``.
+
+    Notes
+    -----
+    The value and gradient of :func:`soft_dice_loss` with
+    ``smooth_nr = smooth_dr = eps`` on one image whose target is empty, as functions of
+    the predicted mass alone: the smoothing decides whether an empty target pushes the
+    prediction towards empty (:math:`\varepsilon > 0`) or not at all
+    (:math:`\varepsilon = 0`).
+
+    Explained in the book, chapter 2 (``book/ch2/region.md``).
+
+    References
+    ----------
+    .. [1] Milletari, F., Navab, N. and Ahmadi, S.-A. (2016). V-Net: Fully
+           convolutional neural networks for volumetric medical image
+           segmentation. 3DV.
+
+    Examples
+    --------
+    >>> from seglab.losses import empty_mask_loss
+    >>> empty_mask_loss(1.0, 1.0)
+    (0.5, 0.25)
+    """
+    eps = check_real(eps, "eps", low=0.0)
+    m = np.asarray(mass, dtype=np.float64)
+    if not np.all(np.isfinite(m)) or np.any(m < 0):
+        raise ValueError("mass must be finite and nonnegative")
+    den = m + eps
+    with np.errstate(divide="ignore", invalid="ignore"):
+        loss = np.where(den > 0, m / den, np.nan)
+        grad = np.where(den > 0, eps / den**2, np.nan)
+    if m.ndim == 0:
+        return float(loss), float(grad)
+    return loss, grad
+
+
+def tversky_pair_loss(p_fg, p_bg, *, alpha, beta, return_grad=False):
+    r"""Soft Tversky loss of two pixels, one of each class, on a grid of probabilities.
+
+    Parameters
+    ----------
+    p_fg, p_bg : array_like of float
+        Predicted foreground probabilities of the foreground pixel and of the
+        background pixel, in [0, 1], broadcast together.
+    alpha, beta : float
+        Tversky weights of false positives and false negatives, both :math:`> 0`.
+    return_grad : bool, optional
+        If True, also return the two partial derivatives.
+
+    Returns
+    -------
+    loss : ndarray of float64
+        :math:`1 - p_1 / (p_1 + \alpha p_2 + \beta (1 - p_1))`, the value of
+        :func:`tversky_loss` on the two-pixel image.
+    grad_fg, grad_bg : ndarray of float64
+        Only with ``return_grad``: the derivatives with respect to :math:`p_1` and
+        :math:`p_2`, computed by :func:`tversky_loss` (one image per grid point).
+
+    Raises
+    ------
+    ValueError
+        If a probability leaves [0, 1] or a weight is not positive.
+
+    Notes
+    -----
+    With :math:`D = p_1 + \alpha p_2 + \beta(1 - p_1) > 0`,
+    :math:`\partial L/\partial p_1 = -(\alpha p_2 + \beta)/D^2` and
+    :math:`\partial L/\partial p_2 = \alpha p_1/D^2`. Each level set
+    :math:`\{L = 1 - c\}` is the line :math:`p_1 = c D`, and all of them pass through
+    :math:`(p_1, p_2) = (0, -\beta/\alpha)`: the loss is quasi-convex (its sublevel sets
+    are half-planes cut by the square) but not convex.
+
+    Explained in the book, chapter 2 (``book/ch2/experiments.md``).
+
+    References
+    ----------
+    .. [1] Salehi, S. S. M., Erdogmus, D. and Gholipour, A. (2017). Tversky loss
+           function for image segmentation using 3D fully convolutional deep
+           networks. MLMI.
+
+    Examples
+    --------
+    >>> from seglab.losses import tversky_pair_loss
+    >>> float(tversky_pair_loss(0.5, 0.5, alpha=0.3, beta=0.7))  # 1 - 0.5 / 1.0
+    0.5
+    >>> loss, g1, g2 = tversky_pair_loss(0.5, 0.5, alpha=0.3, beta=0.7, return_grad=True)
+    >>> round(float(g1), 6), round(float(g2), 6)                 # -(0.15 + 0.7), 0.15
+    (-0.85, 0.15)
+    """
+    alpha = check_real(alpha, "alpha", low=0.0, low_open=True)
+    beta = check_real(beta, "beta", low=0.0, low_open=True)
+    return_grad = check_bool(return_grad, "return_grad")
+    p1, p2 = np.broadcast_arrays(check_probabilities(p_fg, "p_fg", allow_empty=True),
+                                 check_probabilities(p_bg, "p_bg", allow_empty=True))
+    den = p1 + alpha * p2 + beta * (1.0 - p1)
+    loss = 1.0 - p1 / den
+    if not return_grad:
+        return loss
+    scores = np.stack([p1.ravel(), p2.ravel()], axis=-1)[:, None, :]
+    target = np.broadcast_to(np.array([1, 0]), (scores.shape[0], 2))
+    _, grad = tversky_loss(scores, target, from_logits=False, return_grad=True,
+                           alpha=alpha, beta=beta)
+    grad = grad[:, 0, :] * scores.shape[0]  # the loss is the mean over the images
+    return loss, grad[:, 0].reshape(p1.shape), grad[:, 1].reshape(p1.shape)

@@ -53,6 +53,7 @@ __all__ = [
     "expected_confusion",
     "expected_metrics",
     "focal_minimiser",
+    "imbalance_rules",
     "jaccard_from_dice",
     "label_noise_risks",
     "optimal_threshold",
@@ -1149,3 +1150,56 @@ def label_noise_risks(clean_prior, noise_width):
         "ber_balanced_rule": (fn_bal / pi + fp_bal / (1.0 - pi)) / 2.0,
     }
     return {key: _finish(value, scalar) for key, value in out.items()}
+
+
+# --------------------------------------------------------- decisions of the losses
+
+
+def imbalance_rules(prob, pi):
+    r"""Where three families of losses put the decision on a posterior map, and its Dice.
+
+    Parameters
+    ----------
+    prob : array_like
+        Posterior map :math:`\eta`, any shape, values in [0, 1].
+    pi : float
+        Foreground fraction :math:`\pi` the class weights are balanced for, in (0, 1).
+
+    Returns
+    -------
+    dict
+        For each rule key ``'ce'``, ``'wce'``, ``'dice'``: a pair ``(threshold, dice)``,
+        the threshold :math:`t` on the posterior and the population Dice
+        (:func:`expected_metrics`) of the rule :math:`\eta > t`.
+
+    Raises
+    ------
+    ValueError
+        If ``pi`` leaves (0, 1), or ``prob`` is not a map of probabilities (as
+        :func:`optimal_threshold`).
+
+    Notes
+    -----
+    Cross-entropy and the focal loss are minimised by a map whose 1/2 level set is
+    :math:`\eta = 1/2` (key ``'ce'``); cross-entropy with inverse-frequency class weights
+    :math:`w_1/w_0 = (1 - \pi)/\pi` by one whose 1/2 level is
+    :math:`\eta = w_0/(w_0 + w_1) = \pi` (``'wce'``); the best rule for the population
+    Dice is :math:`\eta > F^\star/2` (``'dice'``, :func:`optimal_threshold`).
+
+    Explained in the book, chapter 2 (``book/ch2/experiments.md``).
+
+    Examples
+    --------
+    >>> from seglab.data import posterior_map, synthetic_mask
+    >>> from seglab.theory import imbalance_rules
+    >>> eta = posterior_map(synthetic_mask((96, 96), foreground_fraction=0.01))
+    >>> rules = imbalance_rules(eta, 0.01)
+    >>> rules["wce"][0]
+    0.01
+    >>> rules["dice"][1] >= max(rules["ce"][1], rules["wce"][1])
+    True
+    """
+    pi = check_real(pi, "pi", low=0.0, high=1.0, low_open=True, high_open=True)
+    t_dice, _ = optimal_threshold(prob, metric="dice")
+    return {key: (float(t), float(expected_metrics(prob, t)["dice"]))
+            for key, t in (("ce", 0.5), ("wce", pi), ("dice", t_dice))}

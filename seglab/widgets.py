@@ -2,7 +2,7 @@ r"""Sliders that work live in a kernel and without one in the static HTML book.
 
 A chapter turns a pure plotting function into a slider with one call::
 
-    slider(plotting.imbalance_figure, pi=[0.5, 0.1, 0.01, 0.001])
+    slider(imbalance.imbalance_figure, pi=[0.5, 0.1, 0.01, 0.001])
 
 The returned :class:`Slider` is displayed by Jupyter through its
 ``_repr_mimebundle_``, which carries two renderings of the same control:
@@ -20,8 +20,9 @@ build is configured with ``nb_mime_priority_overrides: [["html", "text/html", 0]
 so the HTML pages show the static view. Without JavaScript the static view still
 shows the first frame.
 
-Only this module and :mod:`seglab.plotting` import matplotlib; ipywidgets is
-imported lazily, when a live view is built.
+Only this module and :mod:`seglab.viz` import matplotlib; ipywidgets is imported
+lazily, when a live view is built. The resolution of the frames, :data:`DPI`, is the one
+of every figure (:data:`seglab.viz.style.DPI`).
 
 Explained in the book, chapter 1 (``book/ch1/index.md``).
 """
@@ -40,10 +41,9 @@ import uuid
 from matplotlib.figure import Figure
 from PIL import Image
 
-__all__ = ["DPI", "MAX_FRAMES", "Param", "Slider", "palette_png", "render_png", "slider"]
+from .viz.style import DPI
 
-#: Resolution (dots per inch) of every frame: small PNGs, fast to render.
-DPI = 80
+__all__ = ["DPI", "MAX_FRAMES", "Param", "Slider", "palette_png", "render_png", "slider"]
 
 #: Largest parameter grid a static slider precomputes (frames are PNGs in the page).
 MAX_FRAMES = 120
@@ -249,7 +249,7 @@ class Slider:
 
     Examples
     --------
-    >>> from seglab.plotting import imbalance_figure
+    >>> from seglab.viz.imbalance import imbalance_figure
     >>> from seglab.widgets import slider
     >>> s = slider(imbalance_figure, pi=[0.5, 0.05, 0.005], live=False)
     >>> s.names, s.shape, s.num_frames
@@ -437,7 +437,7 @@ def slider(func, /, *, live=True, static=True, **params):
     func : callable
         Pure function of the keywords in ``params`` returning a matplotlib
         :class:`~matplotlib.figure.Figure` (for example from
-        :mod:`seglab.plotting`). The slider closes each figure after rendering it.
+        :mod:`seglab.viz.imbalance`). The slider closes each figure after rendering it.
     live : bool, optional
         Include the ipywidgets view (``SelectionSlider`` per parameter + ``Output``;
         ``func`` is called when a slider moves). Skipped if ipywidgets is not

@@ -297,9 +297,9 @@ def test_sample_labels_frequencies_and_determinism():
 @pytest.mark.parametrize(
     ("eta", "kwargs", "error", "match"),
     [
-        ([0.2, 1.2], {}, ValueError, "eta must hold probabilities"),
-        ([0.2, np.nan], {}, ValueError, "eta contains"),
-        ([], {}, ValueError, "eta is empty"),
+        ([0.2, 1.2], {}, ValueError, "prob must hold probabilities"),
+        ([0.2, np.nan], {}, ValueError, "prob contains"),
+        ([], {}, ValueError, "prob is empty"),
         ([0.2], {"seed": 0.5}, TypeError, "seed must be an int"),
     ],
 )
@@ -358,9 +358,90 @@ def test_noisy_prediction_validation(target, kwargs, error, match):
 
 def test_public_api():
     assert set(data.__all__) == {
-        "horse", "noisy_prediction", "posterior_map", "sample_labels", "synthetic_batch",
+        "disk_with_outlier", "edge_case", "horse", "horse_case", "noisy_prediction",
+        "posterior_case", "posterior_map", "sample_labels", "step_signal", "synthetic_batch",
         "synthetic_images", "synthetic_mask",
     }
     for name in data.__all__:
         doc = getattr(data, name).__doc__
         assert "Examples" in doc and "book/ch" in doc, name
+
+
+# ------------------------------------------------------------- the book's test cases
+
+
+def test_horse_case_is_cached_read_only_and_consistent():
+    target, eta, image = data.horse_case()
+    assert target.dtype == bool and eta.dtype == np.float64
+    assert not (target.flags.writeable or eta.flags.writeable or image.flags.writeable)
+    assert data.horse_case()[0] is target
+    # the posterior is informative: the pixelwise decision beats chance on the horse
+    assert ((eta > 0.5) == target).mean() > 0.8
+    assert 0.0 <= image.min() and image.max() <= 255.0
+
+
+def test_horse_case_rejects_tiny_shapes():
+    with pytest.raises(ValueError, match="smaller than"):
+        data.horse_case((4, 40))
+
+
+def test_edge_case_edges_and_validation():
+    target, eta, image = data.edge_case()
+    assert target[:, 16:].all() and not target[:, :16].any()
+    assert (image[:, 22:] == 200).all() and (image[:, :22] == 60).all()
+    with pytest.raises(ValueError, match="colour_edge"):
+        data.edge_case(colour_edge=40)
+    with pytest.raises(ValueError, match="smaller than"):
+        data.edge_case((2, 40))
+
+
+def test_step_signal_is_a_clipped_noisy_step():
+    x, clean, noisy = data.step_signal(64, seed=1)
+    assert x.shape == clean.shape == noisy.shape == (64,)
+    assert set(np.unique(clean)) == {0.1, 0.9} and clean[32] == 0.9 and clean[31] == 0.1
+    assert 0.0 <= noisy.min() and noisy.max() <= 1.0
+    with pytest.raises(ValueError, match="n must be"):
+        data.step_signal(2)
+
+
+def test_posterior_case_is_the_cached_mask_and_posterior():
+    mask, eta = data.posterior_case((40, 50), foreground_fraction=0.2, noise=0.5, seed=3)
+    assert_array_equal(mask, data.synthetic_mask((40, 50), foreground_fraction=0.2, seed=3))
+    assert_array_equal(eta, data.posterior_map(mask, noise=0.5, seed=3))
+    assert not (mask.flags.writeable or eta.flags.writeable)
+    assert data.posterior_case((40, 50), foreground_fraction=0.2, noise=0.5, seed=3)[1] is eta
+    with pytest.raises(ValueError, match="foreground_fraction"):
+        data.posterior_case(foreground_fraction=1.5)
+
+
+def test_edge_case_validation():
+    with pytest.raises(ValueError, match="object_edge"):
+        data.edge_case(object_edge=0)
+    with pytest.raises(ValueError, match="noise"):
+        data.edge_case(noise=-1.0)
+
+
+@pytest.mark.parametrize("radius", [1, 6, 12, 24])
+def test_disk_with_outlier_geometry(radius):
+    """The target is the disk of chapter 1 (centre (48, 32) in 96 x 96); the prediction adds
+    exactly one pixel, on the centre row, `distance` pixels right of the disk."""
+    rows, cols = np.ogrid[:96, :96]
+    disk = (rows - 48) ** 2 + (cols - 32) ** 2 <= radius**2
+    for distance in (2, 5, 96 - 1 - 32 - radius):
+        pred, target = data.disk_with_outlier(distance, radius)
+        assert_array_equal(target, disk)
+        assert_array_equal(np.argwhere(pred & ~target), [[48, 32 + radius + distance]])
+        assert not (target & ~pred).any()
+
+
+@pytest.mark.parametrize(("args", "kwargs", "error", "match"), [
+    ((2.5, 6), {}, TypeError, "distance must be an int"),
+    ((2, True), {}, TypeError, "radius must be an int"),
+    ((1, 6), {}, ValueError, "distance must be an int >= 2"),
+    ((4, 0), {}, ValueError, "radius must be an int >= 1"),
+    ((60, 24), {}, ValueError, r"does not fit .* \(largest distance 39\)"),
+    ((2, 30), {"shape": (40, 200)}, ValueError, "does not fit"),
+])
+def test_disk_with_outlier_validation(args, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        data.disk_with_outlier(*args, **kwargs)

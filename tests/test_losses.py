@@ -388,7 +388,6 @@ def test_lovasz_hinge_zero_beyond_margin():
 
 def test_boundary_loss_identity():
     """L(S) - L(G) = mean over S xor G of |phi| for a hard prediction S (THEOREMS item 20)."""
-    rng = np.random.default_rng(0)
     g = np.zeros((1, 12, 12), int)
     g[0, 3:8, 4:10] = 1
     s = g.copy()
@@ -398,7 +397,6 @@ def test_boundary_loss_identity():
     diff = losses.boundary_loss(s[:, None].astype(float), g, from_logits=False) - (
         losses.boundary_loss(g[:, None].astype(float), g, from_logits=False))
     assert diff == pytest.approx(np.abs(phi)[s[0] != g[0]].sum() / g.size)
-    assert rng is not None
 
 
 def test_signed_distance_map_against_brute_force():
@@ -593,3 +591,119 @@ def test_public_names_and_docstrings():
     for name, names in peers.items():
         for peer in names:
             assert peer in " ".join(getattr(losses, name).__doc__.split()), (name, peer)
+
+
+# --------------------------------------------------- closed forms on tiny inputs
+
+
+def test_empty_mask_loss_closed_form_and_gradient():
+    """Loss m/(m + eps); its derivative in m (each p_i) checked by central differences."""
+    mass = np.geomspace(1e-3, 1e3, 50)
+    for eps in (0.01, 1.0, 100.0):
+        loss, grad = losses.empty_mask_loss(mass, eps)
+        np.testing.assert_allclose(loss, mass / (mass + eps))
+        h = 1e-6 * mass
+        numeric = (losses.empty_mask_loss(mass + h, eps)[0]
+                   - losses.empty_mask_loss(mass - h, eps)[0]) / (2 * h)
+        np.testing.assert_allclose(grad, numeric, rtol=1e-5)
+    assert losses.empty_mask_loss(5.0, 0.0) == (1.0, 0.0)
+    assert all(np.isnan(losses.empty_mask_loss(0.0, 0.0)))
+    with pytest.raises(ValueError, match="mass"):
+        losses.empty_mask_loss(-1.0, 1.0)
+    with pytest.raises(ValueError, match="eps"):
+        losses.empty_mask_loss(1.0, -1.0)
+
+
+@pytest.mark.parametrize("eps", [0.01, 1.0, 100.0])
+def test_empty_mask_loss_is_soft_dice_on_an_empty_target(eps):
+    """The closed form against soft_dice_loss (smooth_nr = smooth_dr = eps) on one image."""
+    rng = np.random.default_rng(0)
+    p = rng.random((1, 1, 6, 7)) * 0.3
+    target = np.zeros((1, 6, 7), dtype=int)
+    value, grad = losses.soft_dice_loss(p, target, from_logits=False, return_grad=True,
+                                        smooth_nr=eps, smooth_dr=eps)
+    loss, per_pixel = losses.empty_mask_loss(p.sum(), eps)
+    assert value == pytest.approx(loss, rel=1e-12)
+    np.testing.assert_allclose(grad, per_pixel, rtol=1e-12)
+
+
+@pytest.mark.parametrize("alpha, beta", [(0.3, 0.7), (0.5, 0.5), (1.0, 1.0), (0.9, 0.1)])
+def test_tversky_pair_loss_matches_seglab_losses(alpha, beta):
+    rng = np.random.default_rng(0)
+    p1, p2 = rng.random(50), rng.random(50)
+    loss, g1, g2 = losses.tversky_pair_loss(p1, p2, alpha=alpha, beta=beta,
+                                                  return_grad=True)
+    for k in range(5):
+        scores = np.array([[[p1[k], p2[k]]]])
+        value, grad = losses.tversky_loss(scores, np.array([[1, 0]]), from_logits=False,
+                                          return_grad=True, alpha=alpha, beta=beta)
+        assert loss[k] == pytest.approx(value)
+        np.testing.assert_allclose(grad[0, 0], [g1[k], g2[k]], rtol=1e-12)
+    # closed-form derivatives of the docstring
+    den = p1 + alpha * p2 + beta * (1 - p1)
+    np.testing.assert_allclose(g1, -(alpha * p2 + beta) / den**2, rtol=1e-10)
+    np.testing.assert_allclose(g2, alpha * p1 / den**2, rtol=1e-10)
+
+
+def test_tversky_pair_level_sets_are_lines_through_a_point():
+    alpha, beta = 0.3, 0.7
+    # every line through (0, -beta/alpha) is a level set: points on it share the loss
+    for slope in (1.0, 3.0, 10.0):
+        p1 = np.linspace(0.05, 0.3, 5)
+        p2 = -beta / alpha + slope * p1
+        inside = (p2 >= 0) & (p2 <= 1)
+        if inside.sum() >= 2:
+            values = losses.tversky_pair_loss(p1[inside], p2[inside], alpha=alpha,
+                                                    beta=beta)
+            assert np.ptp(values) < 1e-12
+
+
+@pytest.mark.parametrize("alpha, beta", [(0.3, 0.7), (0.7, 0.1), (0.5, 0.9), (0.3, 1.5)])
+def test_tversky_pair_level_sets_quasi_convex_not_convex(alpha, beta):
+    """The docstring's geometry, on many points: the line through (0, -beta/alpha) and any
+    point of the square is a level set; the loss is quasi-convex but not convex."""
+    rng = np.random.default_rng(1)
+    apex = np.array([0.0, -beta / alpha])
+    for point in rng.random((20, 2)) * 0.9 + 0.05:
+        # points of the segment from `point` away from the apex, kept inside the square
+        s = np.linspace(0.0, 1.0, 50)
+        line = point + s[:, None] * (point - apex) * 0.2
+        line = line[np.all((line >= 0) & (line <= 1), axis=1)]
+        values = losses.tversky_pair_loss(line[:, 0], line[:, 1], alpha=alpha, beta=beta)
+        assert np.ptp(values) < 1e-12
+    # quasi-convex: on every segment the loss stays below its larger end value
+    a, b = rng.random((200, 2)), rng.random((200, 2))
+    la = losses.tversky_pair_loss(a[:, 0], a[:, 1], alpha=alpha, beta=beta)
+    lb = losses.tversky_pair_loss(b[:, 0], b[:, 1], alpha=alpha, beta=beta)
+    for t in np.linspace(0, 1, 11):
+        m = (1 - t) * a + t * b
+        lm = losses.tversky_pair_loss(m[:, 0], m[:, 1], alpha=alpha, beta=beta)
+        assert np.all(lm <= np.maximum(la, lb) + 1e-12)
+    # not convex: strictly concave in p2 at fixed p1 > 0 (midpoint above the chord)
+    l0, l1, lmid = (losses.tversky_pair_loss(0.5, q, alpha=alpha, beta=beta)
+                    for q in (0.0, 1.0, 0.5))
+    assert lmid > (l0 + l1) / 2 + 1e-6
+
+
+def test_tversky_pair_loss_no_mutation_and_minimum():
+    p1 = np.array([0.2, 1.0])
+    p2 = np.array([0.5, 0.0])
+    before = (p1.copy(), p2.copy())
+    loss = losses.tversky_pair_loss(p1, p2, alpha=0.5, beta=0.5)
+    assert loss[1] == 0.0 and loss[0] > 0
+    np.testing.assert_allclose(p1, before[0])
+    np.testing.assert_allclose(p2, before[1])
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"alpha": 0.0, "beta": 0.5}, "alpha"),
+    ({"alpha": 0.5, "beta": -1.0}, "beta"),
+])
+def test_tversky_pair_loss_validation(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        losses.tversky_pair_loss(0.5, 0.5, **kwargs)
+
+
+def test_tversky_pair_loss_probability_range():
+    with pytest.raises(ValueError, match="p_bg"):
+        losses.tversky_pair_loss(0.5, 1.5, alpha=0.5, beta=0.5)

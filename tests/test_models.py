@@ -10,7 +10,7 @@ from scipy import ndimage, special
 
 from seglab.data import synthetic_images
 from seglab.metrics import dice
-from seglab.models import Adam, FilterBank, PixelLogisticRegression, TinyCNN, train
+from seglab.models import Adam, FilterBank, PixelLogisticRegression, TinyCNN, train, tune_threshold
 
 # ------------------------------------------------------------------ private losses
 
@@ -552,3 +552,48 @@ def test_models_is_a_submodule_of_seglab():
     for name in seglab.models.__all__:
         doc = getattr(seglab.models, name).__doc__
         assert "Examples" in doc, name
+
+
+# ------------------------------------------------------------------ tune_threshold
+
+
+def test_tune_threshold_is_the_best_of_all_thresholds():
+    """Brute force over every cut, with ties in the scores."""
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        scores = rng.integers(0, 6, size=30) / 5.0          # many ties
+        target = rng.random(30) < 0.3
+        t, best = tune_threshold(scores, target)
+        grid = np.concatenate([[-np.inf], np.unique(scores)])
+        brute = max(dice(scores > s, target, zero_division=1.0) for s in grid)
+        assert_allclose(best, brute, atol=1e-12)
+        assert_allclose(dice(scores > t, target, zero_division=1.0), best, atol=1e-12)
+
+
+@pytest.mark.parametrize("scores", [
+    [1.0, np.nextafter(1.0, 0.0)],          # adjacent floats: no float strictly between
+    [1e16 + 2, 1e16],                       # the midpoint rounds onto the lower score
+    [1.7e308, 1.6e308],                     # their sum overflows
+    [1e308, -1e308],                        # their difference overflows
+])
+def test_tune_threshold_mask_is_the_reported_one_at_float_extremes(scores):
+    """The returned threshold realises the reported best mask, even where the midpoint of the
+    two scores around the cut is not representable."""
+    target = np.array([1, 0])
+    t, best = tune_threshold(scores, target)
+    assert best == 1.0
+    assert np.array_equal(np.asarray(scores) > t, [True, False])
+
+
+def test_tune_threshold_does_not_mutate_and_validates():
+    scores, target = np.array([0.3, 0.1, 0.7]), np.array([0, 1, 1])
+    tune_threshold(scores, target)
+    assert_allclose(scores, [0.3, 0.1, 0.7])
+    with pytest.raises(ValueError, match="shape"):
+        tune_threshold(scores, target[:2])
+    with pytest.raises(ValueError, match="empty"):
+        tune_threshold([], [])
+    with pytest.raises(ValueError, match="finite"):
+        tune_threshold([np.nan, 0.1, 0.2], target)
+    with pytest.raises(ValueError, match="binary"):
+        tune_threshold(scores, [0, 2, 1])

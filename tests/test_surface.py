@@ -10,7 +10,7 @@ from scipy import ndimage
 from scipy.spatial.distance import cdist
 from skimage.measure import find_contours
 
-from seglab import surface
+from seglab import data, metrics, surface
 
 
 def square(shape, rows, cols):
@@ -360,3 +360,17 @@ def test_scores_in_unit_interval(pred, target, tol):
         assert surface.surface_dice(pred, target, tolerance=hd, boundary=boundary) == 1.0
     if tol >= 1:
         assert 0.0 <= surface.boundary_iou(pred, target, tolerance=tol) <= 1.0
+
+
+def test_one_outlier_sets_the_hausdorff_distance():
+    """A disk plus one isolated pixel (seglab.data.disk_with_outlier, the case of chapter 1's
+    slider): HD is the outlier's distance, HD95 is 0, ASSD stays below 1 pixel, and Dice is
+    2|G|/(2|G| + 1) whatever the distance."""
+    for radius in (6, 12, 24):
+        for distance in range(2, 96 - 1 - 32 - radius + 1):
+            pred, target = data.disk_with_outlier(distance, radius)
+            assert surface.hausdorff(pred, target) == distance
+            assert surface.hausdorff(pred, target, percentile=95) == 0.0
+            assert surface.assd(pred, target) < 1
+            assert metrics.dice(pred, target) == pytest.approx(
+                2 * target.sum() / (2 * target.sum() + 1), rel=1e-12)

@@ -8,8 +8,9 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
+from scipy.optimize import minimize_scalar
 
-from seglab import data, theory
+from seglab import data, metrics, theory
 from seglab.theory import (
     POPULATION_METRICS,
     bayes_threshold,
@@ -28,17 +29,6 @@ from seglab.theory import (
 CURVE_METRICS = (*POPULATION_METRICS, "tversky_index")
 unit = st.floats(0.0, 1.0, allow_nan=False)
 open_unit = st.floats(1e-6, 1.0 - 1e-6, allow_nan=False)
-
-
-def _metrics_module():
-    """seglab.metrics if it is complete enough to cross-check against, else skip."""
-    from seglab import metrics
-
-    needed = ("accuracy", "balanced_accuracy", "precision", "recall", "specificity", "iou",
-              "dice", "mcc")
-    if not all(hasattr(metrics, name) for name in needed):
-        pytest.skip("seglab.metrics is not complete yet")
-    return metrics
 
 
 # ----------------------------------------------------------------- brute force
@@ -291,7 +281,6 @@ def test_rates_to_metrics_match_scikit_learn_on_exact_mask(tpr, fpr, pi):
 
 
 def test_rates_to_metrics_match_seglab_metrics_on_exact_mask():
-    metrics = _metrics_module()
     tpr, fpr, pi = 0.8, 0.02, 0.05
     target = data.synthetic_mask((200, 500), foreground_fraction=pi, num_objects=3)
     assert target.sum() == pi * target.size
@@ -811,7 +800,8 @@ def test_optimal_threshold_scales():
 def test_public_api():
     assert set(theory.__all__) == {
         "POPULATION_METRICS", "bayes_threshold", "dice_from_jaccard", "dice_jaccard_gap",
-        "expected_confusion", "expected_metrics", "focal_minimiser", "jaccard_from_dice",
+        "expected_confusion", "expected_metrics", "focal_minimiser", "imbalance_rules",
+        "jaccard_from_dice",
         "label_noise_risks", "optimal_threshold",
         "rates_to_metrics", "threshold_curve", "trivial_classifier_metrics",
         "tversky_threshold",
@@ -924,3 +914,182 @@ def test_population_metrics_use_the_metric_names_of_seglab_metrics():
         else:
             expected = metrics.from_confusion(cm, name)
         assert rates[name] == pytest.approx(expected, rel=1e-12), name
+
+
+# ------------------------------------------------------------------------ focal loss
+# (the minimiser drawn by seglab.viz.losses.focal_figure)
+
+
+def _focal_risk(q, eta, gamma, alpha):
+    return (-alpha * eta * (1 - q) ** gamma * np.log(q)
+            - (1 - alpha) * (1 - eta) * q**gamma * np.log1p(-q))
+
+
+@pytest.mark.parametrize("gamma", [0.0, 0.3, 1.0, 2.0, 5.0])
+@pytest.mark.parametrize("alpha", [0.25, 0.5, 0.9])
+@pytest.mark.parametrize("eta", [0.01, 0.3, 0.5, 0.75, 0.99])
+def test_focal_minimiser_minimises_the_risk(gamma, alpha, eta):
+    """Against scipy's bounded scalar minimiser of the conditional focal risk."""
+    q = theory.focal_minimiser(eta, gamma=gamma, alpha=alpha)
+    ref = minimize_scalar(_focal_risk, bounds=(1e-12, 1 - 1e-12), method="bounded",
+                          args=(eta, gamma, alpha), options={"xatol": 1e-12}).x
+    assert_allclose(q, ref, atol=1e-6)
+    assert _focal_risk(q, eta, gamma, alpha) <= _focal_risk(ref, eta, gamma, alpha) + 1e-12
+
+
+def test_focal_minimiser_known_values_and_decision():
+    """Charoenphakdee et al. 2021: gamma = 2 gives q*(0.9) = 0.694, q*(0.99) = 0.846."""
+    assert_allclose(theory.focal_minimiser([0.9, 0.99], gamma=2.0), [0.694213, 0.846376],
+                    atol=1e-6)
+    eta = np.linspace(0, 1, 101)
+    for gamma in (0.5, 2.0):
+        for alpha in (0.25, 0.5, 0.8):
+            q = theory.focal_minimiser(eta, gamma=gamma, alpha=alpha)
+            assert np.all(np.diff(q) > 0)
+            assert q[0] == 0.0 and q[-1] == 1.0
+            assert_allclose(theory.focal_minimiser(1 - alpha, gamma=gamma, alpha=alpha), 0.5,
+                            atol=1e-12)
+    assert_allclose(theory.focal_minimiser(eta, gamma=0.0), eta)
+
+
+def test_focal_minimiser_does_not_mutate():
+    eta = np.array([0.2, 0.7])
+    theory.focal_minimiser(eta, gamma=1.0)
+    assert_allclose(eta, [0.2, 0.7])
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"prob": 1.5, "gamma": 1.0}, ValueError, "prob"),
+    ({"prob": np.nan, "gamma": 1.0}, ValueError, "prob"),
+    ({"prob": 0.5, "gamma": -1.0}, ValueError, "gamma"),
+    ({"prob": 0.5, "gamma": np.inf}, ValueError, "gamma"),
+    ({"prob": 0.5, "gamma": "2"}, TypeError, "gamma"),
+    ({"prob": 0.5, "gamma": 1.0, "alpha": 0.0}, ValueError, "alpha"),
+    ({"prob": 0.5, "gamma": 1.0, "alpha": 1.0}, ValueError, "alpha"),
+])
+def test_focal_minimiser_validation(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        theory.focal_minimiser(**kwargs)
+
+
+# ----------------------------------------------------------------------- label noise
+# (the risks drawn by seglab.viz.decisions.label_noise_figure)
+
+
+def _monte_carlo(a, w, n=400_000, seed=0):
+    """Risks of both rules from a sample of the label-noise model (posterior per pixel)."""
+    rng = np.random.default_rng(seed)
+    z = rng.random(n) < a
+    u = rng.random(n)
+    eta = np.where(z, 1 - w * u, w * u)
+    pi = eta.mean()
+    out = {"pi": pi, "conflict_mass": np.mean((eta > pi) & (eta < 0.5))}
+    for key, t in (("accuracy_rule", 0.5), ("balanced_rule", pi)):
+        h = eta > t
+        fp, fn = np.mean((1 - eta) * h), np.mean(eta * ~h)
+        out[f"error_{key}"] = fp + fn
+        out[f"ber_{key}"] = (fn / pi + fp / (1 - pi)) / 2
+    return out
+
+
+@pytest.mark.parametrize("a, w", [(0.01, 0.0), (0.01, 0.3), (0.05, 0.05), (0.05, 0.2),
+                                  (0.2, 0.5), (0.5, 0.4), (0.3, 0.1)])
+def test_label_noise_risks_match_monte_carlo(a, w):
+    """Closed forms against the empirical risks of a large sample of the model."""
+    r = theory.label_noise_risks(a, w)
+    mc = _monte_carlo(a, w)
+    for key, value in mc.items():
+        assert_allclose(r[key], value, atol=3e-3, err_msg=key)
+
+
+def test_label_noise_margin_bound_is_exact():
+    """The conflict mass vanishes iff w <= 2a/(1 + 2a), and the rules then agree."""
+    for a in (0.01, 0.1, 0.3, 0.5):
+        bound = 2 * a / (1 + 2 * a)
+        widths = np.linspace(0, 0.5, 501)
+        r = theory.label_noise_risks(a, widths)
+        assert np.all((r["conflict_mass"] > 0) == (widths > bound + 1e-12))
+        ok = widths <= bound
+        assert_allclose(r["error_accuracy_rule"][ok], r["error_balanced_rule"][ok], atol=1e-15)
+        assert_allclose(r["ber_accuracy_rule"][ok], r["ber_balanced_rule"][ok], atol=1e-15)
+        # each rule wins its own criterion, strictly beyond the bound
+        bad = widths > bound + 1e-9
+        assert np.all(r["error_accuracy_rule"][bad] < r["error_balanced_rule"][bad])
+        assert np.all(r["ber_balanced_rule"][bad] < r["ber_accuracy_rule"][bad])
+
+
+def test_label_noise_risks_broadcast_and_scalar():
+    r = theory.label_noise_risks([0.1, 0.2], 0.3)
+    assert r["pi"].shape == (2,)
+    assert isinstance(theory.label_noise_risks(0.1, 0.0)["pi"], float)
+    assert theory.label_noise_risks(0.1, 0.0)["error_balanced_rule"] == 0.0
+
+
+@pytest.mark.parametrize("a, w", [(0.0, 0.1), (0.6, 0.1), (0.1, -0.1), (0.1, 0.6),
+                                  (np.nan, 0.1), (0.1, np.inf)])
+def test_label_noise_risks_validation(a, w):
+    with pytest.raises(ValueError, match="clean_prior|noise_width"):
+        theory.label_noise_risks(a, w)
+
+
+# ------------------------------------------------------------ decisions of the losses
+
+
+def _posterior(pi, shape=(96, 96)):
+    """The posterior map of chapter 2's slider: noise 1, seed 0."""
+    mask = data.synthetic_mask(shape, foreground_fraction=pi, seed=0)
+    return data.posterior_map(mask, noise=1.0, seed=0)
+
+
+def test_imbalance_rules_thresholds_and_optimality():
+    for pi in (0.005, 0.05, 0.3):
+        rules = theory.imbalance_rules(_posterior(pi), pi)
+        assert set(rules) == {"ce", "wce", "dice"}
+        assert rules["ce"][0] == 0.5
+        assert rules["wce"][0] == pytest.approx(pi)
+        # the Dice-optimal rule is at least as good as the two fixed rules, and its
+        # threshold is F*/2 (chapter 1)
+        t_dice, f_star = rules["dice"]
+        assert f_star >= max(rules["ce"][1], rules["wce"][1]) - 1e-12
+        assert t_dice == pytest.approx(f_star / 2, abs=0.02)
+
+
+def test_imbalance_rules_match_theory():
+    pi = 0.02
+    eta = _posterior(pi)
+    rules = theory.imbalance_rules(eta, pi)
+    for key, (t, dice) in rules.items():
+        assert dice == pytest.approx(float(expected_metrics(eta, t)["dice"])), key
+
+
+def test_imbalance_small_prior_hurts_the_half_rule():
+    # the 1/2 rule loses more Dice to the optimum as the prior shrinks
+    loss = []
+    for pi in (0.3, 0.01):
+        rules = theory.imbalance_rules(_posterior(pi), pi)
+        loss.append(rules["dice"][1] - rules["ce"][1])
+    assert loss[1] > loss[0]
+
+
+@pytest.mark.parametrize("pi", [0.0, 1.0, -0.1, np.nan])
+def test_imbalance_rules_validation(pi):
+    with pytest.raises(ValueError, match="pi"):
+        theory.imbalance_rules(_posterior(0.1), pi)
+
+
+def test_imbalance_rules_does_not_mutate():
+    eta = _posterior(0.1)
+    before = eta.copy()
+    theory.imbalance_rules(eta, 0.1)
+    assert_array_equal(eta, before)
+
+
+def test_tversky_threshold_decreases_in_beta():
+    """The threshold tau of the Tversky-optimal rule on chapter 2's posterior map (10 %
+    foreground) falls as beta grows: weighting false negatives predicts more foreground."""
+    eta = _posterior(0.1)
+    taus = []
+    for beta in (0.2, 0.5, 0.8):
+        _, t_star = optimal_threshold(eta, metric="tversky_index", alpha=0.5, beta=beta)
+        taus.append(tversky_threshold(t_star, alpha=0.5, beta=beta))
+    assert taus[0] > taus[1] > taus[2]

@@ -1,4 +1,5 @@
-"""Tests of seglab.widgets (live + static sliders) and seglab.plotting (slider figures)."""
+"""Tests of seglab.widgets (live + static sliders) and of the chapter-1 slider figures
+(seglab.viz.imbalance.imbalance_figure, seglab.viz.decisions.tversky_figure) on them."""
 
 import base64
 import io
@@ -13,7 +14,8 @@ import pytest
 from matplotlib.figure import Figure
 from PIL import Image
 
-from seglab import plotting, widgets
+from seglab import widgets
+from seglab.viz import decisions, imbalance, layers, style
 from seglab.widgets import MAX_FRAMES, Param, palette_png, render_png, slider
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
@@ -339,20 +341,20 @@ def test_validation_does_not_call_func():
     assert s.shape == (2,)
 
 
-# ------------------------------------------------------------------------ plotting
+# --------------------------------------------------------------- chapter-1 figures
 
 
 @pytest.mark.parametrize(("func", "kwargs"), [
-    (plotting.imbalance_figure, {"pi": 0.01}),
-    (plotting.imbalance_figure, {"pi": 0.0005, "tpr": 0.8, "fpr": 0.05}),
-    (plotting.tversky_figure, {"alpha": 0.3, "beta": 0.7}),
-    (plotting.tversky_figure, {"alpha": 1.0, "beta": 0.0}),
+    (imbalance.imbalance_figure, {"pi": 0.01}),
+    (imbalance.imbalance_figure, {"pi": 0.0005, "tpr": 0.8, "fpr": 0.05}),
+    (decisions.tversky_figure, {"alpha": 0.3, "beta": 0.7}),
+    (decisions.tversky_figure, {"alpha": 1.0, "beta": 0.0}),
 ])
-def test_plotting_returns_unmanaged_figures(func, kwargs):
+def test_figures_are_unmanaged(func, kwargs):
     fig = func(**kwargs)
     assert isinstance(fig, Figure)
     assert plt.get_fignums() == []  # not registered with pyplot: no leak, no double display
-    assert fig.dpi == widgets.DPI
+    assert fig.dpi == widgets.DPI == style.DPI
     assert len(render_png(fig)) > 1000
 
 
@@ -361,7 +363,7 @@ def _texts(fig):
 
 
 def test_imbalance_static_part_is_labelled():
-    fig = plotting._imbalance_static(0.9, 0.01, 0.001, 0.5, (96, 96))
+    fig = imbalance._imbalance_static(0.9, 0.01, 0.001, 0.5, (96, 96))
     ax, ax_map = fig.axes
     assert ax.get_xlabel() == "foreground prior π (fraction of pixels, log scale)"
     assert ax.get_ylabel() == "population score"
@@ -374,7 +376,7 @@ def test_imbalance_static_part_is_labelled():
 
 
 def test_tversky_static_part_is_labelled():
-    fig = plotting._tversky_static(((96, 96), 0.1, 1.0, 0))
+    fig = decisions._tversky_static(((96, 96), 0.1, 1.0, 0))
     ax, ax_map = fig.axes
     assert ax.get_xlabel().startswith("threshold t on the posterior η")
     assert ax.get_ylabel() == "population Tversky index"
@@ -385,10 +387,10 @@ def test_tversky_static_part_is_labelled():
 def test_dynamic_labels_follow_the_parameters():
     from seglab import theory
 
-    texts = _texts(plotting.imbalance_figure(0.02))
+    texts = _texts(imbalance.imbalance_figure(0.02))
     assert " π = 0.02" in texts
     assert any(t.startswith("example: 184 of 9216 px") for t in texts)
-    title = plotting.tversky_figure(0.3, 0.7).axes[0].get_title()
+    title = decisions.tversky_figure(0.3, 0.7).axes[0].get_title()
     t_star = float(re.search(r"T\* = ([0-9.]+)", title).group(1))
     tau = float(re.search(r"τ = ([0-9.]+)", title).group(1))
     assert tau == pytest.approx(theory.tversky_threshold(t_star, alpha=0.3, beta=0.7), abs=2e-3)
@@ -396,34 +398,34 @@ def test_dynamic_labels_follow_the_parameters():
 
 def test_layer_is_copied_pixel_for_pixel():
     """The cached static layer shows exactly as drawn when the frame is rendered at DPI."""
-    layer = plotting._imbalance_layer(0.9, 0.01, 0.001, 0.5, (96, 96))
-    fig, _ = plotting._overlay(layer)
+    layer = imbalance._imbalance_layer(0.9, 0.01, 0.001, 0.5, (96, 96))
+    fig, _ = layers.overlay(layer)
     np.testing.assert_array_equal(pixels(render_png(fig)), layer[0])
 
 
 def test_figures_differ_between_parameter_values():
-    a = render_png(plotting.imbalance_figure(0.1))
-    b = render_png(plotting.imbalance_figure(0.01))
-    c = render_png(plotting.tversky_figure(0.3, 0.7))
-    d = render_png(plotting.tversky_figure(0.7, 0.3))
+    a = render_png(imbalance.imbalance_figure(0.1))
+    b = render_png(imbalance.imbalance_figure(0.01))
+    c = render_png(decisions.tversky_figure(0.3, 0.7))
+    d = render_png(decisions.tversky_figure(0.7, 0.3))
     assert len({a, b, c, d}) == 4
 
 
 @pytest.mark.parametrize(("call", "match"), [
-    (lambda: plotting.imbalance_figure(0.0), "pi must lie in"),
-    (lambda: plotting.imbalance_figure(1.5), "pi must lie in"),
-    (lambda: plotting.imbalance_figure(0.1, tpr=1.2), "tpr must lie in"),
-    (lambda: plotting.tversky_figure(-0.1, 0.5), "alpha must lie in"),
-    (lambda: plotting.tversky_figure(0.0, 0.0), "must not both be 0"),
+    (lambda: imbalance.imbalance_figure(0.0), "pi must lie in"),
+    (lambda: imbalance.imbalance_figure(1.5), "pi must lie in"),
+    (lambda: imbalance.imbalance_figure(0.1, tpr=1.2), "tpr must lie in"),
+    (lambda: decisions.tversky_figure(-0.1, 0.5), "alpha must lie in"),
+    (lambda: decisions.tversky_figure(0.0, 0.0), "must not both be 0"),
 ])
-def test_plotting_validation(call, match):
+def test_figure_validation(call, match):
     with pytest.raises(ValueError, match=match):
         call()
 
 
 @pytest.mark.parametrize(("func", "grid", "max_bytes"), [
-    (plotting.imbalance_figure, {"pi": BOOK_PRIORS}, 250_000),
-    (plotting.tversky_figure, {"alpha": BOOK_WEIGHTS, "beta": BOOK_WEIGHTS}, 700_000),
+    (imbalance.imbalance_figure, {"pi": BOOK_PRIORS}, 250_000),
+    (decisions.tversky_figure, {"alpha": BOOK_WEIGHTS, "beta": BOOK_WEIGHTS}, 700_000),
 ])
 def test_book_slider_payload_is_small(func, grid, max_bytes):
     """The book's sliders: at most 28 kB of HTML per frame (palette PNGs, base64)."""
@@ -444,6 +446,6 @@ def test_book_slider_payload_is_small(func, grid, max_bytes):
     (0.95, (0.001, 0.99)),
 ])
 def test_prior_axis_is_fixed_then_widened_to_a_power_of_ten(pi, bounds):
-    low, high = plotting._prior_range(pi)
+    low, high = imbalance._prior_range(pi)
     assert (low, high) == pytest.approx(bounds)
     assert low <= pi <= high

@@ -1,14 +1,14 @@
-"""Benchmark the slider frames of seglab.plotting_ch2 against chapter 1's tversky_figure.
+"""Benchmark chapter 2's slider frames (seglab.viz) against chapter 1's tversky_figure.
 
 A slider frame is one call of the figure function plus :func:`seglab.widgets.render_png`
 (what the live slider does on each move, and what the static slider stores). Target: a
 warm frame (its cached curves computed once, as after the first move) renders in under
-100 ms. The baseline is :func:`seglab.plotting.tversky_figure`, timed in the same run,
+100 ms. The baseline is :func:`seglab.viz.decisions.tversky_figure`, timed in the same run,
 and the ratio is printed. Each time is the median of the repeats
 (``time.perf_counter``), frames interleaved round-robin. Exit status 1 if the target is
 missed.
 
-Usage: ``python benchmarks/bench_plotting_ch2.py [--repeats 7]``
+Usage: ``python benchmarks/bench_viz_sliders.py [--repeats 7]``
 """
 
 import argparse
@@ -19,18 +19,18 @@ import time
 
 import numpy as np
 
-from seglab import plotting, plotting_ch2
+from seglab.viz import decisions, imbalance, losses
 from seglab.widgets import render_png
 
 TARGET_SECONDS = 0.1
 
 FRAMES = {
-    "plotting_ch2.imbalance_rules_figure(pi=0.01)":
-        lambda: plotting_ch2.imbalance_rules_figure(0.01),
-    "plotting_ch2.tversky_surface_figure(0.3, 0.7)":
-        lambda: plotting_ch2.tversky_surface_figure(0.3, 0.7),
-    "baseline plotting.tversky_figure(0.3, 0.7)":
-        lambda: plotting.tversky_figure(0.3, 0.7),
+    "imbalance.imbalance_rules_figure(pi=0.01)":
+        lambda: imbalance.imbalance_rules_figure(0.01),
+    "losses.tversky_surface_figure(0.3, 0.7)":
+        lambda: losses.tversky_surface_figure(0.3, 0.7),
+    "baseline decisions.tversky_figure(0.3, 0.7)":
+        lambda: decisions.tversky_figure(0.3, 0.7),
 }
 
 
@@ -48,7 +48,7 @@ def main():
             start = time.perf_counter()
             render_png(make())
             times[name].append(time.perf_counter() - start)
-    baseline = np.median(times["baseline plotting.tversky_figure(0.3, 0.7)"])
+    baseline = np.median(times["baseline decisions.tversky_figure(0.3, 0.7)"])
     failed = False
     for name, values in times.items():
         median = float(np.median(values))
