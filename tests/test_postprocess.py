@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 
 from seglab import postprocess as pp
+from seglab.postprocess._common import _cost, _grad, _grad_adjoint, _tv
+from seglab.postprocess.tv import _rof_dual, _rof_dual_energy
 
 
 def _noisy_posterior(shape, seed, *, noise=1.5):
@@ -36,10 +38,10 @@ def test_gradient_adjoint_and_norm():
     rng = np.random.default_rng(0)
     u = rng.normal(size=(7, 9))
     p = rng.normal(size=(2, 7, 9))
-    assert_allclose(np.sum(pp._grad(u) * p), np.sum(u * pp._grad_adjoint(p)), rtol=1e-12)
+    assert_allclose(np.sum(_grad(u) * p), np.sum(u * _grad_adjoint(p)), rtol=1e-12)
     v = rng.normal(size=(32, 32))
     for _ in range(300):
-        v = pp._grad_adjoint(pp._grad(v))
+        v = _grad_adjoint(_grad(v))
         norm = np.linalg.norm(v)
         v /= norm
     assert 7.9 < norm <= 8.0
@@ -58,7 +60,7 @@ def test_sobolev_euler_lagrange(lam, shape):
     if len(shape) == 3:
         f /= f.sum(axis=0)
     u = pp.sobolev_smooth(f, lam=lam)
-    assert_allclose(u - f + lam * pp._grad_adjoint(pp._grad(u)), 0.0, atol=1e-12)
+    assert_allclose(u - f + lam * _grad_adjoint(_grad(u)), 0.0, atol=1e-12)
     assert u.min() >= -1e-12 and u.max() <= 1 + 1e-12
     if len(shape) == 3:
         assert_allclose(u.sum(axis=0), 1.0, atol=1e-12)
@@ -94,11 +96,11 @@ def test_tv_weight_is_lambda_certified():
     res = pp.tv_smooth(f, lam=lam, eps=1e-10, max_num_iter=3000, certify_tol=1e-10,
                        certify_max_iter=20000)
     assert res.gap < 1e-4 * res.energy
-    p = pp._rof_dual(f, lam, tol=1e-12, max_iter=20000)
-    u_star = f - pp._grad_adjoint(p)
+    p = _rof_dual(f, lam, tol=1e-12, max_iter=20000)
+    u_star = f - _grad_adjoint(p)
     assert np.linalg.norm(res.u - u_star) <= np.sqrt(2 * res.gap) + 1e-6
     wrong = pp.tv_smooth(f, lam=1 / lam, eps=1e-10, max_num_iter=3000, certify=False).u
-    assert 0.5 * np.sum((wrong - f) ** 2) + lam * pp._tv(wrong) > res.energy + 1.0
+    assert 0.5 * np.sum((wrong - f) ** 2) + lam * _tv(wrong) > res.energy + 1.0
 
 
 def test_tv_gap_is_an_upper_bound_and_decreases():
@@ -136,7 +138,7 @@ def test_rof_disk_erased_above_critical_lambda():
     n, radius, lam = 64, 20.0, 12.0
     f, _ = _disk(n, radius)
     constant_energy = 0.5 * np.sum((f - f.mean()) ** 2)
-    dual = pp._rof_dual_energy(f, pp._rof_dual(f, lam, tol=1e-10, max_iter=20000))
+    dual = _rof_dual_energy(f, _rof_dual(f, lam, tol=1e-10, max_iter=20000))
     assert constant_energy - dual <= 1e-6 * constant_energy
     res = pp.tv_smooth(f, lam=lam, eps=1e-12, max_num_iter=3000, certify=False)
     assert np.ptp(res.u) < 0.02
@@ -244,8 +246,8 @@ def test_discrete_coarea_formula(seed, lam):
     rng = np.random.default_rng(seed)
     prob = rng.uniform(0.05, 0.95, (5, 6))
     u = rng.random((5, 6))
-    c = pp._cost(prob, 1e-6)
-    relaxed = lam * pp._tv(u, "anisotropic") + np.sum(c * u)
+    c = _cost(prob, 1e-6)
+    relaxed = lam * _tv(u, "anisotropic") + np.sum(c * u)
     breaks = np.concatenate([[0.0], np.sort(u.ravel()), [1.0]])
     mids = (breaks[:-1] + breaks[1:]) / 2
     integral = np.sum(np.diff(breaks) * _level_energies(u, prob, lam, mids))
@@ -271,9 +273,9 @@ def test_relaxation_isotropic_levels_nearly_optimal():
     lam = 1.0
     res = pp.convex_relaxation(prob, lam=lam, tol=1e-6, max_iter=100000)
     assert res.converged
-    c = pp._cost(prob, 1e-6)
+    c = _cost(prob, 1e-6)
     mask = res.mask.astype(float)
-    binary = lam * pp._tv(mask) + np.sum(c * mask)
+    binary = lam * _tv(mask) + np.sum(c * mask)
     assert res.dual[-1] <= binary
     assert binary - res.energy[-1] <= 0.05 * abs(res.energy[-1])
 

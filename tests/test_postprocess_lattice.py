@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
 from scipy.special import softmax
 
-from seglab import postprocess as pp
+from seglab.postprocess._lattice import _LatticeFilter, _Permutohedral, _unique_inverse
+from seglab.postprocess.crf import _softmax
 
 
 @settings(max_examples=60, deadline=None)
@@ -27,7 +28,7 @@ def test_unique_inverse_matches_np_unique(values, width, narrow):
     if narrow:
         codes = codes % 1000 - 500
     codes = np.resize(codes, (codes.size, width))
-    uniq, ids, inverse = pp._unique_inverse(codes)
+    uniq, ids, inverse = _unique_inverse(codes)
     assert_array_equal(uniq, np.unique(codes))
     assert inverse.shape == codes.shape
     by_id = np.empty_like(uniq)
@@ -43,7 +44,7 @@ def test_unique_inverse_matches_np_unique(values, width, narrow):
                                    np.array([[2**62 - 1, -(2**62)], [7, 2**62 - 1]])])
 def test_unique_inverse_both_paths(codes):
     """A narrow range (packed sort) and a 63-bit range (np.unique fallback)."""
-    uniq, ids, inverse = pp._unique_inverse(codes)
+    uniq, ids, inverse = _unique_inverse(codes)
     assert_array_equal(uniq, np.unique(codes))
     by_id = np.empty_like(uniq)
     by_id[ids] = uniq
@@ -56,7 +57,7 @@ def test_lattice_weights_are_barycentric(d):
     """Each point's weights are the barycentric coordinates of its simplex: in [0, 1], summing
     to 1, on d + 1 distinct vertices; the neighbour tables point at vertices or the sentinel."""
     rng = np.random.default_rng(d)
-    lattice = pp._Permutohedral(rng.normal(0.0, 3.0, (500, d)))
+    lattice = _Permutohedral(rng.normal(0.0, 3.0, (500, d)))
     w = lattice.weights
     assert w.shape == (500, d + 1)
     assert np.all(w >= -1e-12) and np.all(w <= 1 + 1e-12)
@@ -76,8 +77,8 @@ def test_fused_filter_equals_sum_of_single_lattice_filters():
     filtered one at a time (the same sums up to their order)."""
     rng = np.random.default_rng(0)
     n = 400
-    lattices = [pp._Permutohedral(rng.normal(0.0, 2.0, (n, 2))),
-                pp._Permutohedral(rng.normal(0.0, 1.0, (n, 5)))]
+    lattices = [_Permutohedral(rng.normal(0.0, 2.0, (n, 2))),
+                _Permutohedral(rng.normal(0.0, 1.0, (n, 5)))]
     before = [rng.uniform(0.5, 2.0, n) for _ in lattices]
     after = [rng.uniform(0.5, 2.0, n) for _ in lattices]
     diagonal = rng.normal(size=n)
@@ -85,7 +86,7 @@ def test_fused_filter_equals_sum_of_single_lattice_filters():
     expected = diagonal[:, None] * values
     for lattice, b, a in zip(lattices, before, after, strict=True):
         expected += a[:, None] * lattice.apply(b[:, None] * values)
-    fused = pp._LatticeFilter(lattices)
+    fused = _LatticeFilter(lattices)
     each = fused.apply_each(np.ones(n))
     for t, lattice in enumerate(lattices):
         assert_allclose(each[:, t], lattice.apply(np.ones((n, 1)))[:, 0], rtol=1e-13)
@@ -105,7 +106,7 @@ def test_softmax_every_shift_branch(scale, offset):
     rng = np.random.default_rng(1)
     logits = rng.normal(0.0, scale, (200, 7)) + offset
     expected = softmax(logits, axis=1)
-    out = pp._softmax(logits.copy())
+    out = _softmax(logits.copy())
     assert np.all(np.isfinite(out))
     assert_allclose(out.sum(axis=1), 1.0, rtol=0, atol=1e-14)
     big = expected > 1e-300
