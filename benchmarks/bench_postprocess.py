@@ -49,7 +49,7 @@ except ImportError:  # benchmark-only dependency
 
 CRF_TARGET_SECONDS = 3.0
 CRF_PARAMS = {"spatial_sigma": 3.0, "spatial_weight": 3.0, "bilateral_sigma_xy": 80.0,
-              "bilateral_sigma_rgb": 13.0, "bilateral_weight": 10.0, "n_iter": 5}
+              "bilateral_sigma_rgb": 13.0, "bilateral_weight": 10.0, "max_iter": 5}
 
 
 def crf_inputs(shape=(480, 640), num_classes=21, seed=0):
@@ -81,10 +81,10 @@ def bench_crf(repeats):
     candidates = {"seglab dense_crf (fast)": lambda: pp.dense_crf(
         prob, image64, method="fast", track_energy=False, **CRF_PARAMS)}
     if dcrf is not None:
-        candidates["pydensecrf2"] = lambda: run_pydensecrf(image, prob, CRF_PARAMS["n_iter"])
+        candidates["pydensecrf2"] = lambda: run_pydensecrf(image, prob, CRF_PARAMS["max_iter"])
     times, cpu = median_times(candidates, repeats)
     ours = pp.dense_crf(prob, image64, method="fast", **CRF_PARAMS)
-    print(f"dense CRF: {image.shape} RGB, K = {prob.shape[0]}, {CRF_PARAMS['n_iter']} "
+    print(f"dense CRF: {image.shape} RGB, K = {prob.shape[0]}, {CRF_PARAMS['max_iter']} "
           f"iterations; median of {repeats} interleaved repeats")
     for name, seconds in times.items():
         print(f"  {name:34s} wall {seconds:8.3f} s   CPU {cpu[name]:8.3f} s")
@@ -92,7 +92,7 @@ def bench_crf(repeats):
     print(f"  label changes vs the input argmax: seglab "
           f"{np.mean(ours.labels != prob.argmax(axis=0)):.3f}")
     if dcrf is not None:
-        theirs = run_pydensecrf(image, prob, CRF_PARAMS["n_iter"])
+        theirs = run_pydensecrf(image, prob, CRF_PARAMS["max_iter"])
         ratio = times["seglab dense_crf (fast)"] / times["pydensecrf2"]
         cpu_ratio = cpu["seglab dense_crf (fast)"] / cpu["pydensecrf2"]
         print(f"  seglab / pydensecrf2 time ratio: wall {ratio:.2f}, CPU {cpu_ratio:.2f}")

@@ -52,7 +52,7 @@ def test_crf_figure_energy_trace_matches_dense_crf():
     target, eta, image = pp.horse_case((24, 29))
     res = postprocess.dense_crf(eta, image, spatial_sigma=2.0, spatial_weight=3.0,
                                 bilateral_sigma_xy=8.0, bilateral_sigma_rgb=20.0,
-                                bilateral_weight=0.0, n_iter=3, method="exact")
+                                bilateral_weight=0.0, max_iter=3, method="exact")
     line = pp.crf_figure(2.0, 3.0, 3).axes[2].get_lines()[0]
     np.testing.assert_allclose(line.get_ydata(), res.free_energy)
 
@@ -62,8 +62,8 @@ def test_crf_figure_energy_trace_matches_dense_crf():
     (pp.tv_figure, (-1.0,), "lam"),
     (pp.crf_figure, (0.0, 3.0, 2), "spatial_sigma"),
     (pp.crf_figure, (2.0, -1.0, 2), "spatial_weight"),
-    (pp.crf_figure, (2.0, 3.0, 0), "n_iter"),
-    (pp.crf_figure, (2.0, 3.0, 1.5), "n_iter"),
+    (pp.crf_figure, (2.0, 3.0, 0), "max_iter"),
+    (pp.crf_figure, (2.0, 3.0, 1.5), "max_iter"),
     (pp.bilateral_figure, (-1.0, 13.0), "bilateral_weight"),
     (pp.bilateral_figure, (1.0, 0.0), "bilateral_sigma_rgb"),
 ])

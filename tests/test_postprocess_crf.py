@@ -153,7 +153,7 @@ def test_free_energy_is_kl_minus_log_z(normalize, num_classes, shape):
     params = {"spatial": (1.5, None, 0.7), "bilateral": (3.0, 20.0, 1.3)}
     res = pp.dense_crf(prob, image, spatial_sigma=1.5, spatial_weight=0.7,
                        bilateral_sigma_xy=3.0, bilateral_sigma_rgb=20.0, bilateral_weight=1.3,
-                       compat=mu, n_iter=2, normalize=normalize, method="exact")
+                       compat=mu, max_iter=2, normalize=normalize, method="exact")
     kernel = _kernel_matrix(shape, image, normalize=normalize, **params)
     psi = -np.log(prob.reshape(num_classes, n).T)
     q = res.q.reshape(num_classes, n).T
@@ -181,7 +181,7 @@ def test_sequential_updates_never_increase_free_energy(seed, normalize, num_clas
     if not potts:
         mu = rng.normal(size=(num_classes, num_classes)) * 3
         mu = mu + mu.T
-    res = pp.dense_crf(prob, image, compat=mu, n_iter=6, update="sequential",
+    res = pp.dense_crf(prob, image, compat=mu, max_iter=6, update="sequential",
                        normalize=normalize, spatial_weight=float(rng.uniform(0, 10)),
                        bilateral_weight=float(rng.uniform(0, 10)),
                        spatial_sigma=float(rng.uniform(0.5, 3)),
@@ -196,10 +196,10 @@ def test_parallel_updates_can_oscillate():
     prob = np.array([[0.9, 0.1]])
     image = np.zeros((1, 2))
     options = {"spatial_sigma": 1.0, "spatial_weight": 50.0, "bilateral_weight": 0.0,
-               "n_iter": 6}
+               "max_iter": 6}
     par = pp.dense_crf(prob, image, update="parallel", **options)
     seq = pp.dense_crf(prob, image, update="sequential", **options)
-    fg = [pp.dense_crf(prob, image, update="parallel", **{**options, "n_iter": t}).labels[0]
+    fg = [pp.dense_crf(prob, image, update="parallel", **{**options, "max_iter": t}).labels[0]
           for t in range(1, 5)]
     assert_array_equal(fg, [[0, 1], [1, 0], [0, 1], [1, 0]])
     assert np.any(np.diff(par.free_energy) > 1.0)
@@ -216,7 +216,7 @@ def test_binary_input_is_two_classes():
     assert_allclose(a.q, b.q, rtol=1e-12)
     assert a.q.shape == (2, 5, 6) and a.free_energy.shape == (6,)
     assert_allclose(a.q.sum(axis=0), 1.0)
-    zero = pp.dense_crf(prob, image, n_iter=0)
+    zero = pp.dense_crf(prob, image, max_iter=0)
     assert_allclose(zero.q[1], np.clip(prob, 1e-8, 1) / (np.clip(prob, 1e-8, 1)
                                                          + np.clip(1 - prob, 1e-8, 1)))
 
@@ -233,7 +233,7 @@ def test_conformance_with_pydensecrf(method, max_mean_diff):
     ref = np.load(Path(__file__).parent / "data" / "pydensecrf_reference.npz")
     res = pp.dense_crf(ref["prob"], ref["image"].astype(np.float64), spatial_sigma=3.0,
                        spatial_weight=3.0, bilateral_sigma_xy=20.0, bilateral_sigma_rgb=13.0,
-                       bilateral_weight=10.0, n_iter=5, method=method)
+                       bilateral_weight=10.0, max_iter=5, method=method)
     assert np.mean(ref["q"].argmax(axis=0) != ref["prob"].argmax(axis=0)) > 0.2
     assert np.mean(res.labels == ref["q"].argmax(axis=0)) > 0.99
     assert np.abs(res.q - ref["q"]).mean() < max_mean_diff

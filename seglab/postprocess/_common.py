@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .._validation import check_probabilities, check_real
+from .._validation import check_binary_mask, check_probabilities, check_real
 
 # --------------------------------------------------------------------------
 # Validation
@@ -48,19 +48,8 @@ def _cost(prob, eps):
 
 
 def _check_mask(mask, name="mask"):
-    arr = np.asarray(mask)
-    if arr.dtype != bool:
-        if not np.issubdtype(arr.dtype, np.integer):
-            raise TypeError(
-                f"{name} must be a boolean or 0/1 integer array, got dtype {arr.dtype}")
-        if arr.size and (arr.min() < 0 or arr.max() > 1):
-            raise ValueError(f"{name} must hold only 0 and 1, got values in "
-                             f"[{arr.min()}, {arr.max()}]")
-    if arr.ndim != 2:
-        raise ValueError(f"{name} must have shape (H, W), got shape {arr.shape}")
-    if arr.size == 0:
-        raise ValueError(f"{name} is empty (shape {arr.shape})")
-    return arr.astype(bool)
+    """A binary (H, W) mask as bool (no copy for a bool input)."""
+    return check_binary_mask(mask, name, ndims=(2,))
 
 
 # --------------------------------------------------------------------------

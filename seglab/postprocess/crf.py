@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import as_float_array, check_choice, check_int, check_real
+from .._validation import as_float_array, check_bool, check_choice, check_int, check_real
 from ._common import _check_prob_map
 from ._lattice import _LatticeFilter, _Permutohedral
 
@@ -123,7 +123,7 @@ class CRFResult:
         the foreground).
     labels : ndarray of int64, shape (H, W)
         ``q.argmax(axis=0)``.
-    free_energy : ndarray of float64, shape (n_iter + 1,) or (0,)
+    free_energy : ndarray of float64, shape (max_iter + 1,) or (0,)
         The mean-field free energy :math:`F(Q)` of the start and after each
         iteration; :math:`\\mathrm{KL}(Q \\| P) = F(Q) + \\log Z`. Empty
         when ``track_energy=False``.
@@ -133,7 +133,7 @@ class CRFResult:
     >>> import numpy as np
     >>> from seglab.postprocess import dense_crf
     >>> prob = np.full((6, 6), 0.3); prob[1:5, 1:5] = 0.7
-    >>> res = dense_crf(prob, np.zeros((6, 6, 3)), n_iter=2)
+    >>> res = dense_crf(prob, np.zeros((6, 6, 3)), max_iter=2)
     >>> type(res).__name__, res.q.shape, res.labels.shape
     ('CRFResult', (2, 6, 6), (6, 6))
     """
@@ -238,7 +238,7 @@ class _DenseKernels:
 
 
 def dense_crf(prob, image, *, spatial_sigma=3.0, spatial_weight=3.0, bilateral_sigma_xy=80.0,
-              bilateral_sigma_rgb=13.0, bilateral_weight=10.0, compat=None, n_iter=5,
+              bilateral_sigma_rgb=13.0, bilateral_weight=10.0, compat=None, max_iter=5,
               update="parallel", method="auto", normalize="symmetric", eps=1e-8,
               track_energy=True):
     r"""Mean-field inference in a fully connected CRF (Krähenbühl and Koltun 2011).
@@ -282,8 +282,10 @@ def dense_crf(prob, image, *, spatial_sigma=3.0, spatial_weight=3.0, bilateral_s
     compat : array_like, shape (K, K), optional
         Symmetric label compatibility :math:`\mu`; default Potts,
         :math:`\mu(l, l') = [l \ne l']`.
-    n_iter : int, default 5
-        Number of mean-field iterations (sweeps).
+    max_iter : int, default 5
+        Number of mean-field iterations (sweeps). There is no stopping rule:
+        exactly ``max_iter`` iterations run (0 returns the softmax of the
+        unaries).
     update : {'parallel', 'sequential'}, default 'parallel'
         ``'parallel'`` updates every pixel from the previous :math:`Q` (the
         fast, filter-based scheme); ``'sequential'`` updates pixels one at a
@@ -354,7 +356,7 @@ def dense_crf(prob, image, *, spatial_sigma=3.0, spatial_weight=3.0, bilateral_s
     >>> from seglab.postprocess import dense_crf
     >>> p = np.full((6, 6), 0.3); p[:, 3:] = 0.7; p[2, 1] = 0.6
     >>> image = np.zeros((6, 6)); image[:, 3:] = 255.0
-    >>> res = dense_crf(p, image, update="sequential", n_iter=3)
+    >>> res = dense_crf(p, image, update="sequential", max_iter=3)
     >>> int(res.labels[2, 1]), bool(np.all(np.diff(res.free_energy) <= 1e-12))
     (0, True)
     """
@@ -373,12 +375,11 @@ def dense_crf(prob, image, *, spatial_sigma=3.0, spatial_weight=3.0, bilateral_s
                  check_real(bilateral_sigma_rgb, "bilateral_sigma_rgb", **positive),
                  check_real(bilateral_weight, "bilateral_weight", **nonneg))
     mu = _check_compat(compat, k)
-    n_iter = check_int(n_iter, "n_iter", low=0)
+    max_iter = check_int(max_iter, "max_iter", low=0)
     check_choice(update, "update", ("parallel", "sequential"))
     check_choice(method, "method", ("auto", "exact", "fast"))
     check_choice(normalize, "normalize", ("symmetric", "none"))
-    if not isinstance(track_energy, bool | np.bool_):
-        raise TypeError(f"track_energy must be True or False, got {track_energy!r}")
+    track_energy = check_bool(track_energy, "track_energy")
     eps = check_real(eps, "eps", low=0.0, high=1.0, low_open=True, high_open=True)
     n = h * w
     if method == "auto":
@@ -406,14 +407,14 @@ def dense_crf(prob, image, *, spatial_sigma=3.0, spatial_weight=3.0, bilateral_s
         return float(np.sum(q * -log_prob) + 0.5 * np.sum(q * (pair @ mu)) + _neg_entropy(q))
 
     energies = [free_energy(q, pair)] if track_energy else []
-    for it in range(n_iter):
+    for it in range(max_iter):
         if update == "parallel":
             if potts:
                 np.add(pair, log_prob, out=q)
             else:
                 np.subtract(log_prob, pair @ mu, out=q)
             _softmax(q)
-            if track_energy or it < n_iter - 1:
+            if track_energy or it < max_iter - 1:
                 pair = kernels(q)
         else:
             col = kernels.matrix

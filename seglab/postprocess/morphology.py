@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from .._validation import check_choice, check_int
+from .._validation import check_int
 from ._common import _check_mask
 
 # --------------------------------------------------------------------------
@@ -84,7 +84,8 @@ def remove_small_components(mask, *, min_size, connectivity=1):
     min_size : int
         Smallest component kept (pixels, >= 0).
     connectivity : {1, 2}, default 1
-        1: 4-connected components, 2: 8-connected (as :func:`skimage.measure.label`).
+        As in :func:`skimage.measure.label`: 1 joins pixels that share a side
+        (4-neighbourhood), 2 also those that share a corner (8-neighbourhood).
 
     Returns
     -------
@@ -108,7 +109,7 @@ def remove_small_components(mask, *, min_size, connectivity=1):
 
     mask = _check_mask(mask)
     min_size = check_int(min_size, "min_size", low=0)
-    check_choice(connectivity, "connectivity", (1, 2))
+    connectivity = check_int(connectivity, "connectivity", low=1, high=2)
     labels = label(mask, connectivity=connectivity)
     sizes = np.bincount(labels.ravel())
     keep = sizes >= min_size

@@ -3,18 +3,18 @@
 import numpy as np
 import scipy.ndimage as ndi
 
-from .._validation import check_choice, check_int, check_real
+from .._validation import check_int, check_real
 from ._common import _check_eps, _check_lam, _check_mask, _check_prob_map, _cost
 
 # Default weight of diagonal pairs relative to axis pairs: Boykov and Kolmogorov's (2003)
 # Cauchy-Crofton weights dphi / |e| (dphi = pi/4 for each of the 8 directions), with which
 # the cut approximates Euclidean length.
 _DIAGONAL = 1 / np.sqrt(2)
-_OFFSETS = {4: ((1, 0), (0, 1)), 8: ((1, 0), (0, 1), (1, 1), (1, -1))}
+_OFFSETS = {1: ((1, 0), (0, 1)), 2: ((1, 0), (0, 1), (1, 1), (1, -1))}
 
 
 def _edge_weights(connectivity, diagonal_weight):
-    if connectivity == 4:
+    if connectivity == 1:
         return (1.0, 1.0)
     return (1.0, 1.0, diagonal_weight, diagonal_weight)
 
@@ -22,10 +22,10 @@ def _edge_weights(connectivity, diagonal_weight):
 def _check_potts(prob, lam, connectivity, diagonal_weight, eps):
     c = _cost(_check_prob_map(prob, binary_only=True), _check_eps(eps))
     lam = _check_lam(lam)
-    check_choice(connectivity, "connectivity", (4, 8))
+    connectivity = check_int(connectivity, "connectivity", low=1, high=2)
     diagonal_weight = check_real(diagonal_weight, "diagonal_weight", low=0.0,
                                  high=np.inf, high_open=True)
-    return c, lam, _edge_weights(connectivity, diagonal_weight)
+    return c, lam, connectivity, _edge_weights(connectivity, diagonal_weight)
 
 
 def _pairs(x, dy, dx):
@@ -44,7 +44,7 @@ def _potts_energy(mask, c, lam, connectivity, weights):
     return float(np.sum(c * x) + lam * cut)
 
 
-def potts_energy(mask, prob, *, lam, connectivity=4, diagonal_weight=_DIAGONAL, eps=1e-6):
+def potts_energy(mask, prob, *, lam, connectivity=1, diagonal_weight=_DIAGONAL, eps=1e-6):
     r"""Energy of a binary labelling under the Potts model.
 
     .. math::
@@ -53,7 +53,8 @@ def potts_energy(mask, prob, *, lam, connectivity=4, diagonal_weight=_DIAGONAL, 
         \qquad c = \log(1 - p) - \log p ,
 
     the sum running over unordered neighbour pairs, with weight 1 for the 4
-    axis neighbours and ``diagonal_weight`` for the diagonal ones (8-connected).
+    axis neighbours and ``diagonal_weight`` for the 4 diagonal ones
+    (``connectivity=2``).
     Up to an additive constant, :math:`E(x) = -\log P(x)` for the model
     :math:`P(x) \propto \prod_i p_i^{x_i}(1 - p_i)^{1 - x_i}
     e^{-\lambda \sum w_{ij}[x_i \ne x_j]}` (independent pixel posteriors times
@@ -67,10 +68,12 @@ def potts_energy(mask, prob, *, lam, connectivity=4, diagonal_weight=_DIAGONAL, 
         Foreground probabilities.
     lam : float
         Pairwise weight :math:`\lambda \ge 0`.
-    connectivity : {4, 8}, default 4
-        Neighbourhood.
+    connectivity : {1, 2}, default 1
+        Neighbourhood, as in scikit-image: 1 pairs each pixel with its 4 axis
+        neighbours (faces), 2 also with its 4 diagonal ones (the
+        8-neighbourhood).
     diagonal_weight : float, default :math:`1/\sqrt 2`
-        Weight of diagonal pairs (8-connectivity only).
+        Weight of diagonal pairs (``connectivity=2`` only).
     eps : float, default 1e-6
         Probabilities are clipped to :math:`[\varepsilon, 1-\varepsilon]`.
 
@@ -92,14 +95,15 @@ def potts_energy(mask, prob, *, lam, connectivity=4, diagonal_weight=_DIAGONAL, 
     >>> potts_energy(np.array([[1, 0]]), p, lam=2.0)
     2.0
     """
-    c, lam, weights = _check_potts(prob, lam, connectivity, diagonal_weight, eps)
+    c, lam, connectivity, weights = _check_potts(prob, lam, connectivity, diagonal_weight,
+                                                 eps)
     mask = _check_mask(mask)
     if mask.shape != c.shape:
         raise ValueError(f"mask shape {mask.shape} and prob shape {c.shape} differ")
     return _potts_energy(mask, c, lam, connectivity, weights)
 
 
-def graph_cut(prob, *, lam, connectivity=4, diagonal_weight=_DIAGONAL, eps=1e-6):
+def graph_cut(prob, *, lam, connectivity=1, diagonal_weight=_DIAGONAL, eps=1e-6):
     r"""Exact MAP labelling of the binary Potts model by an s-t minimum cut.
 
     Minimises :func:`potts_energy` over all :math:`2^{HW}` labellings with
@@ -151,7 +155,8 @@ def graph_cut(prob, *, lam, connectivity=4, diagonal_weight=_DIAGONAL, eps=1e-6)
     """
     import maxflow
 
-    c, lam, weights = _check_potts(prob, lam, connectivity, diagonal_weight, eps)
+    c, lam, connectivity, weights = _check_potts(prob, lam, connectivity, diagonal_weight,
+                                                 eps)
     graph = maxflow.Graph[float]()
     nodes = graph.add_grid_nodes(c.shape)
     if lam > 0 and c.size > 1:
@@ -167,14 +172,14 @@ def graph_cut(prob, *, lam, connectivity=4, diagonal_weight=_DIAGONAL, eps=1e-6)
     return np.asarray(graph.get_grid_segments(nodes), dtype=bool)
 
 
-def icm(prob, *, lam, connectivity=4, diagonal_weight=_DIAGONAL, eps=1e-6,
+def icm(prob, *, lam, connectivity=1, diagonal_weight=_DIAGONAL, eps=1e-6,
         max_iter=100, init=None):
     r"""Iterated conditional modes for the binary Potts model (a local baseline).
 
     Starting from ``init`` (default: the pixelwise decision :math:`p > 1/2`),
     sets each pixel to the label that minimises :func:`potts_energy` given its
     neighbours, updating one colour class of the grid at a time (two classes
-    for 4-connectivity, four for 8), until no pixel changes.
+    for ``connectivity=1``, four for 2), until no pixel changes.
 
     Parameters
     ----------
@@ -221,7 +226,8 @@ def icm(prob, *, lam, connectivity=4, diagonal_weight=_DIAGONAL, eps=1e-6,
     >>> int(mask.sum()), bool(np.all(np.diff(energies) <= 0))
     (0, True)
     """
-    c, lam, weights = _check_potts(prob, lam, connectivity, diagonal_weight, eps)
+    c, lam, connectivity, weights = _check_potts(prob, lam, connectivity, diagonal_weight,
+                                                 eps)
     max_iter = check_int(max_iter, "max_iter", low=1)
     if init is None:
         x = c < 0
@@ -234,7 +240,7 @@ def icm(prob, *, lam, connectivity=4, diagonal_weight=_DIAGONAL, eps=1e-6,
         kernel[1 + dy, 1 + dx] = kernel[1 - dy, 1 - dx] = lam * wt
     total = ndi.correlate(np.ones_like(c), kernel, mode="constant")
     yy, xx = np.indices(c.shape)
-    colours = (yy + xx) % 2 if connectivity == 4 else 2 * (yy % 2) + xx % 2
+    colours = (yy + xx) % 2 if connectivity == 1 else 2 * (yy % 2) + xx % 2
     energies = [_potts_energy(x, c, lam, connectivity, weights)]
     for _ in range(max_iter):
         changed = False

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.fft
 
-from .._validation import as_float_array, check_choice, check_int, check_real
+from .._validation import as_float_array, check_bool, check_choice, check_int, check_real
 from ._common import (
     _check_eps,
     _check_lam,
@@ -157,7 +157,7 @@ def _rof_dual(f, lam, *, tol, max_iter):
     return p
 
 
-def tv_smooth(prob, *, lam, eps=2e-4, max_num_iter=200, certify=True, certify_tol=1e-6,
+def tv_smooth(prob, *, lam, eps=2e-4, max_iter=200, certify=True, certify_tol=1e-6,
               certify_max_iter=2000):
     r"""Total variation (ROF) smoothing of a probability map with scikit-image.
 
@@ -177,10 +177,12 @@ def tv_smooth(prob, *, lam, eps=2e-4, max_num_iter=200, certify=True, certify_to
         Binary or K-class probability map.
     lam : float
         TV weight :math:`\lambda \ge 0` (pixels).
-    eps, max_num_iter : float, int
-        Stopping rule passed to scikit-image (it stops when the change of its
-        cost between two iterations is below ``eps`` times the initial cost),
-        and an iteration cap.
+    eps : float, default 2e-4
+        Stopping rule passed to scikit-image: it stops when the change of its
+        cost between two iterations is below ``eps`` times the initial cost.
+    max_iter : int, default 200
+        Cap on scikit-image's iterations (its ``max_num_iter``); it stops
+        earlier when the ``eps`` rule is met.
     certify : bool, default True
         Compute the gap (costs a second, primal-dual solve).
     certify_tol, certify_max_iter : float, int
@@ -217,7 +219,7 @@ def tv_smooth(prob, *, lam, eps=2e-4, max_num_iter=200, certify=True, certify_to
     (step 1/8, as :math:`\|\nabla\|^2 \le 8`), so ``gap``
     :math:`= E(u) - D(p)` bounds :math:`E(u) - \min E` without trusting
     scikit-image's stopping rule, which can stop far from the minimum on
-    large flat regions (raise ``max_num_iter`` and lower ``eps`` then).
+    large flat regions (raise ``max_iter`` and lower ``eps`` then).
 
     For K classes the channels are smoothed independently; they stay in
     :math:`[0, 1]` (clipping :math:`u` to :math:`[\min f, \max f]` lowers
@@ -237,7 +239,7 @@ def tv_smooth(prob, *, lam, eps=2e-4, max_num_iter=200, certify=True, certify_to
     >>> import numpy as np
     >>> from seglab.postprocess import tv_smooth
     >>> f = np.zeros((8, 8)); f[2:6, 2:6] = 1.0
-    >>> res = tv_smooth(f, lam=0.5, eps=1e-8, max_num_iter=5000)
+    >>> res = tv_smooth(f, lam=0.5, eps=1e-8, max_iter=5000)
     >>> bool(res.gap < 1e-4), round(float(res.u[3, 3]), 2)
     (True, 0.53)
     """
@@ -246,12 +248,13 @@ def tv_smooth(prob, *, lam, eps=2e-4, max_num_iter=200, certify=True, certify_to
     f = _check_prob_map(prob)
     lam = _check_lam(lam)
     eps = check_real(eps, "eps", low=0.0, low_open=True)
-    max_num_iter = check_int(max_num_iter, "max_num_iter", low=1)
+    max_iter = check_int(max_iter, "max_iter", low=1)
     certify_tol = check_real(certify_tol, "certify_tol", low=0.0, low_open=True)
+    certify = check_bool(certify, "certify")
     certify_max_iter = check_int(certify_max_iter, "certify_max_iter", low=1)
     channels = f if f.ndim == 3 else f[None]
     u = np.stack([
-        denoise_tv_chambolle(ch, weight=lam, eps=eps, max_num_iter=max_num_iter)
+        denoise_tv_chambolle(ch, weight=lam, eps=eps, max_num_iter=max_iter)
         if lam > 0 else ch.copy()
         for ch in channels
     ])
@@ -309,7 +312,7 @@ class RelaxationResult:
         return self.energy - self.dual
 
 
-def convex_relaxation(prob, *, lam, from_logodds=False, tv="isotropic", threshold=0.5,
+def convex_relaxation(prob, *, lam, from_logits=False, tv="isotropic", threshold=0.5,
                       tol=1e-4, max_iter=10000, check_every=10, eps=1e-6):
     r"""Convex relaxation of the binary Potts model, solved by Chambolle-Pock.
 
@@ -328,12 +331,13 @@ def convex_relaxation(prob, *, lam, from_logodds=False, tv="isotropic", threshol
     Parameters
     ----------
     prob : array_like, shape (H, W)
-        Foreground probabilities; or the log-odds :math:`\log(p/(1-p))` when
-        ``from_logodds=True``.
+        Foreground probabilities; or the log-odds (logits)
+        :math:`\log(p/(1-p))` when ``from_logits=True``.
     lam : float
         Weight :math:`\lambda \ge 0` of the total variation (pixels).
-    from_logodds : bool, default False
-        Read ``prob`` as log-odds (any finite reals).
+    from_logits : bool, default False
+        Read ``prob`` as log-odds, a binary network's logits (any finite
+        reals).
     tv : {'isotropic', 'anisotropic'}, default 'isotropic'
         The discrete TV. The anisotropic one counts cut 4-neighbour edges and
         satisfies the discrete coarea formula, so exact thresholding holds on
@@ -347,7 +351,7 @@ def convex_relaxation(prob, *, lam, from_logodds=False, tv="isotropic", threshol
         Iteration cap, and how often the energies are evaluated and stored.
     eps : float, default 1e-6
         Probabilities are clipped to :math:`[\varepsilon, 1 - \varepsilon]`
-        (ignored with ``from_logodds``).
+        (ignored with ``from_logits``).
 
     Returns
     -------
@@ -380,7 +384,8 @@ def convex_relaxation(prob, *, lam, from_logodds=False, tv="isotropic", threshol
     :math:`|u_a - u_b|` is the measure of the levels separating :math:`a`
     and :math:`b`) but not exactly for the isotropic one, whose thresholded
     solutions are only nearly optimal. With the anisotropic TV the binary
-    problem is 4-connected Potts, solved exactly by :func:`graph_cut`.
+    problem is 4-neighbour Potts (``connectivity=1``), solved exactly by
+    :func:`graph_cut`.
 
     References
     ----------
@@ -400,7 +405,7 @@ def convex_relaxation(prob, *, lam, from_logodds=False, tv="isotropic", threshol
     >>> res.converged, int(res.mask.sum())
     (True, 16)
     """
-    if from_logodds:
+    if check_bool(from_logits, "from_logits"):
         logodds = as_float_array(prob, "prob")
         if logodds.ndim != 2:
             raise ValueError(f"prob must have shape (H, W), got shape {logodds.shape}")
