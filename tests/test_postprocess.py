@@ -6,6 +6,7 @@ import itertools
 
 import numpy as np
 import pytest
+import scipy.ndimage as ndi
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
@@ -322,3 +323,36 @@ def test_morphology():
     diag = np.eye(3, dtype=bool)
     assert pp.remove_small_components(diag, min_size=3, connectivity=2).sum() == 3
     assert pp.remove_small_components(diag, min_size=3, connectivity=1).sum() == 0
+
+
+@pytest.mark.parametrize("radius", [20, 48, 50, 100, 200])
+def test_morphology_radius_beyond_the_image(radius):
+    """A 3 x 3 square in a 12 x 12 image, reflected about the edges: a disk wider than the
+    image dilates it to everything, and erodes it to nothing (scikit-image 0.26 returned an
+    empty closing and a full opening from radius ~4x the side on)."""
+    mask = np.zeros((12, 12), dtype=bool)
+    mask[4:7, 4:7] = True
+    assert pp.closing(mask, radius=radius).all()
+    assert not pp.opening(mask, radius=radius).any()
+    assert pp.opening(np.ones((12, 12), bool), radius=radius).all()
+    assert not pp.closing(np.zeros((12, 12), bool), radius=radius).any()
+
+
+@pytest.mark.parametrize("shape", [(3, 20), (1, 9), (6, 6)])
+def test_morphology_matches_reflected_reference_for_every_radius(shape):
+    """Against erosion/dilation by the disk footprint on the mask reflected 2r pixels out
+    (scipy.ndimage's binary operators), for every radius up to past the image's diagonal;
+    closing(m) = ~opening(~m)."""
+    from skimage.morphology import disk
+    rng = np.random.default_rng(3)
+    for radius in range(1, int(np.hypot(*shape)) + 3):
+        mask = rng.random(shape) < 0.5
+        pad = 2 * radius
+        ext = np.pad(mask, pad, mode="symmetric")
+        fp = disk(radius).astype(bool)
+        crop = (slice(pad, -pad), slice(pad, -pad))
+        opened = ndi.binary_dilation(ndi.binary_erosion(ext, fp, border_value=1), fp)[crop]
+        closed = ndi.binary_erosion(ndi.binary_dilation(ext, fp), fp, border_value=1)[crop]
+        assert_array_equal(pp.opening(mask, radius=radius), opened)
+        assert_array_equal(pp.closing(mask, radius=radius), closed)
+        assert_array_equal(pp.closing(mask, radius=radius), ~pp.opening(~mask, radius=radius))
