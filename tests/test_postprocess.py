@@ -356,3 +356,18 @@ def test_morphology_matches_reflected_reference_for_every_radius(shape):
         assert_array_equal(pp.opening(mask, radius=radius), opened)
         assert_array_equal(pp.closing(mask, radius=radius), closed)
         assert_array_equal(pp.closing(mask, radius=radius), ~pp.opening(~mask, radius=radius))
+
+
+def test_convex_relaxation_unrepresentable_energy_is_an_error():
+    """Log-odds of +-1e308 make the energy ~ -1e309, beyond float64: a ValueError that says
+    so (the energies used to come out -inf). Log-odds of 1e300 still work, exactly."""
+    logit = np.full((6, 6), 1e308)
+    logit[:, :3] = -1e308
+    with pytest.raises(ValueError, match="beyond the range of float64"):
+        pp.convex_relaxation(logit, lam=1.0, from_logits=True)
+    with pytest.raises(ValueError, match="beyond the range of float64"):
+        pp.convex_relaxation(np.full((6, 6), 0.3), lam=1e307)
+    res = pp.convex_relaxation(logit * 1e-8, lam=1.0, from_logits=True)
+    assert np.all(np.isfinite(res.energy)) and np.all(np.isfinite(res.dual))
+    assert_array_equal(res.mask, logit > 0)
+    assert_allclose(res.energy[-1], -18e300, rtol=1e-12)

@@ -237,3 +237,21 @@ def test_conformance_with_pydensecrf(method, max_mean_diff):
     assert np.mean(ref["q"].argmax(axis=0) != ref["prob"].argmax(axis=0)) > 0.2
     assert np.mean(res.labels == ref["q"].argmax(axis=0)) > 0.99
     assert np.abs(res.q - ref["q"]).mean() < max_mean_diff
+
+
+@pytest.mark.parametrize("method", ["exact", "fast"])
+def test_dense_crf_huge_colours_never_nan(method):
+    """Colour differences of 1e300 / sigma overflow the squared distance: the exact kernels
+    read them as infinitely far (weight 0, finite Q and F; they used to be NaN), the lattice
+    refuses them with a ValueError naming the features."""
+    prob = np.full((6, 6), 0.4)
+    prob[:, 3:] = 0.7
+    image = np.zeros((6, 6))
+    image[:, 3:] = 1e300
+    if method == "fast":
+        with pytest.raises(ValueError, match="features span about"):
+            pp.dense_crf(prob, image, method=method)
+        return
+    res = pp.dense_crf(prob, image, method=method)
+    assert np.all(np.isfinite(res.q)) and np.all(np.isfinite(res.free_energy))
+    assert_array_equal(res.labels, prob > 0.5)

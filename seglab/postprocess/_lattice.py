@@ -8,7 +8,8 @@ import scipy.sparse as sp
 
 
 def _unique_inverse(codes):
-    """The distinct values of an int64 array, numbered in order of first occurrence.
+    """The distinct values of an int64 (or structured) array, numbered in order of first
+    occurrence.
 
     Returns ``(uniq, ids, inverse)``: ``uniq`` the distinct values in
     increasing order, ``ids[i]`` the number of ``uniq[i]`` (the rank of its
@@ -19,10 +20,13 @@ def _unique_inverse(codes):
     ``np.unique``'s inverse).
     """
     flat = codes.ravel()
-    low = int(flat.min())
-    span = int(flat.max()) - low
-    bits = max(int(flat.size - 1).bit_length(), 1)
-    if span.bit_length() + bits <= 62:
+    packable = flat.dtype == np.int64
+    if packable:
+        low = int(flat.min())
+        span = int(flat.max()) - low
+        bits = max(int(flat.size - 1).bit_length(), 1)
+        packable = span.bit_length() + bits <= 62
+    if packable:
         packed = flat - low
         packed <<= bits
         packed |= np.arange(flat.size)
@@ -47,6 +51,34 @@ def _unique_inverse(codes):
     return uniq, ids, inverse.reshape(codes.shape)
 
 
+# Bits of the int64 vertex codes (the rest keeps differences of codes from overflowing).
+_PACKED_BITS = 62
+# Largest coordinate of the elevated features: float64 then resolves them to 2^-12 of a
+# lattice cell, and the int64 vertex coordinates (with their blur offsets) cannot overflow.
+_MAX_COORDINATE = 2.0**40
+
+
+def _centred(features, scale, d):
+    """The scaled features, translated to the origin when their magnitude would cost precision.
+
+    The Gaussian kernel depends only on differences of features; features far from the
+    origin (say 1e17, where float64 cannot tell neighbouring cells apart) are moved next
+    to it. Features that span too many lattice cells even then are refused, before any
+    cast to integers.
+    """
+    with np.errstate(over="ignore"):  # an overflow to inf is refused below
+        cf = features * scale
+        if (d + 1) * np.max(np.abs(cf)) <= _MAX_COORDINATE:
+            return cf
+        low, high = features.min(axis=0), features.max(axis=0)
+        spread = (d + 1) * float(np.max((high - low) * scale))
+    if not spread <= _MAX_COORDINATE:
+        raise ValueError(
+            f"features span about {spread:.3g} lattice cells (the permutohedral lattice "
+            f"handles at most {_MAX_COORDINATE:.3g}); scale them down (a wider kernel)")
+    return (features - (low + (high - low) / 2)) * scale
+
+
 class _Permutohedral:
     """The permutohedral lattice of a feature set (Adams, Baek and Davis 2010).
 
@@ -63,7 +95,7 @@ class _Permutohedral:
         n, d = features.shape
         self.d = d
         scale = np.sqrt(2.0 / 3.0) * (d + 1) / np.sqrt(np.arange(1, d + 1) * np.arange(2, d + 2))
-        cf = features * scale
+        cf = _centred(features, scale, d)
         # Elevate onto the hyperplane sum = 0 of R^{d+1} (an isometry times the scale).
         tail = np.cumsum(cf[:, ::-1], axis=1)[:, ::-1]
         elev = np.empty((n, d + 1))
@@ -108,23 +140,32 @@ class _Permutohedral:
         pad = 2 * d + 3
         self._lo = rem0.min(axis=0) - pad
         self._span = rem0.max(axis=0) + pad - self._lo + 1
-        if np.sum(np.log2(self._span.astype(np.float64))) > 62:
-            raise ValueError("features span too many lattice cells; scale them down")
-        self._radix = np.cumprod(np.r_[1, self._span[:-1]])
-        # The sum over the columns with rank > d - r of their radix is a cumulative sum
-        # over ranks (integers, so exact; int64 wraps around alike in any order).
-        shift = np.zeros((n, d + 1), dtype=np.int64)
-        np.cumsum(np.r_[self._radix, 0][order[:, :0:-1]], axis=1, out=shift[:, 1:])
-        codes = (self._encode(rem0)[:, None] + np.arange(d + 1) * self._radix.sum()
-                 - (d + 1) * shift)
+        # One int64 code per vertex when the mixed radix fits (d <= 10 unless the features
+        # span many cells); otherwise the d coordinates themselves, as a structured row.
+        self._packed = np.sum(np.log2(self._span.astype(np.float64))) <= _PACKED_BITS
+        if self._packed:
+            self._radix = np.cumprod(np.r_[1, self._span[:-1]])
+            # The sum over the columns with rank > d - r of their radix is a cumulative sum
+            # over ranks (integers, so exact; int64 wraps around alike in any order).
+            shift = np.zeros((n, d + 1), dtype=np.int64)
+            np.cumsum(np.r_[self._radix, 0][order[:, :0:-1]], axis=1, out=shift[:, 1:])
+            codes = (self._encode(rem0)[:, None] + np.arange(d + 1) * self._radix.sum()
+                     - (d + 1) * shift)
+        else:
+            keys = (rem0[:, None, :] + np.arange(d + 1)[None, :, None]
+                    - (d + 1) * (rank[:, None, :d] > d - np.arange(d + 1)[None, :, None]))
+            codes = self._encode(keys.reshape(n * (d + 1), d)).reshape(n, d + 1)
         # Vertices numbered in order of first use by the points (raster order for an
         # image), so that splat and slice touch nearby rows of the lattice's values.
         uniq, ids, self.vertices = _unique_inverse(codes)
         m = uniq.size
         self.num_vertices = m
-        by_id = np.empty(m, dtype=np.int64)
+        by_id = np.empty(m, dtype=uniq.dtype)
         by_id[ids] = uniq
-        vertex_keys = (by_id[:, None] // self._radix) % self._span + self._lo
+        if self._packed:
+            vertex_keys = (by_id[:, None] // self._radix) % self._span + self._lo
+        else:
+            vertex_keys = by_id.view(np.int64).reshape(m, d)
         ids = np.r_[ids, m]
         self.neighbours = []
         for j in range(d + 1):
@@ -135,6 +176,9 @@ class _Permutohedral:
                                     ids[self._lookup(uniq, vertex_keys + step)]))
 
     def _encode(self, keys):
+        if not self._packed:
+            rows = np.ascontiguousarray(keys, dtype=np.int64)
+            return rows.view([(f"c{col}", np.int64) for col in range(self.d)])[:, 0]
         codes = np.zeros(keys.shape[0], dtype=np.int64)
         for col, (low, radix) in enumerate(zip(self._lo, self._radix, strict=True)):
             codes += (keys[:, col] - low) * radix

@@ -363,7 +363,13 @@ def convex_relaxation(prob, *, lam, from_logits=False, tv="isotropic", threshold
     TypeError, ValueError
         For a bad ``prob`` (shape other than (H, W), NaN, outside [0, 1]
         unless log-odds), ``lam < 0``, a threshold outside (0, 1), a
-        non-positive tolerance or iteration count, or an unknown ``tv``.
+        non-positive tolerance or iteration count, an unknown ``tv``, or a
+        non-bool ``from_logits``. ``ValueError`` also when the energies
+        cannot be represented: every energy is at most
+        :math:`\sum_i |c_i| + 4\lambda HW` in magnitude, which must stay
+        below a quarter of the largest float64 (log-odds of order 1e308).
+        Dividing :math:`c` and :math:`\lambda` by a common factor leaves the
+        minimiser unchanged.
 
     Notes
     -----
@@ -419,6 +425,13 @@ def convex_relaxation(prob, *, lam, from_logits=False, tv="isotropic", threshold
     tol = check_real(tol, "tol", low=0.0, low_open=True)
     max_iter = check_int(max_iter, "max_iter", low=1)
     check_every = check_int(check_every, "check_every", low=1)
+    # |P(u)|, |D(p)| and every intermediate sum are at most sum |c| + 4 lam HW.
+    with np.errstate(over="ignore"):
+        bound = float(np.sum(np.abs(c))) + 4.0 * lam * c.size
+    if not bound <= np.finfo(np.float64).max / 4:
+        raise ValueError(
+            f"the energies reach sum|c| + 4 lam H W = {bound:.3g}, beyond the range of float64; "
+            "divide the log-odds (or lam) by a common factor: the minimiser does not change")
 
     tau = sigma = 0.99 / np.sqrt(8.0)
     u = (c < 0).astype(np.float64)
