@@ -229,9 +229,12 @@ class _LatticeFilter:
     * slice: the :math:`N \times (M + 1)` CSR matrix with the same structure
       and weights ``a[i] * weights[i]``; with :math:`c`, one more entry per
       row reads ``v`` itself, stacked below the blurred values.
+
+    ``dtype`` is that of the matrices and of the values they filter (float32
+    halves the memory traffic of the products, which is their cost).
     """
 
-    def __init__(self, lattices):
+    def __init__(self, lattices, dtype=np.float64):
         n = lattices[0].vertices.shape[0]
         offsets = np.cumsum([0, *(lattice.num_vertices for lattice in lattices)])
         total = int(offsets[-1])
@@ -248,13 +251,13 @@ class _LatticeFilter:
             np.add(lattice.vertices, off, out=self._cols[:, part], casting="unsafe")
             self._weights[:, part] = lattice.weights
         self._n, self._total = n, total
+        self.dtype = np.dtype(dtype)
         self._stack = None
         # Unit factors until rescale (splat and slice share the weights, never modified).
         indptr = np.arange(0, n * width + 1, width, dtype=self._index)
-        self._splat = sp.csc_matrix((self._weights.ravel(), self._cols.ravel(), indptr),
-                                    shape=(total + 1, n))
-        self._slice = sp.csr_matrix((self._weights.ravel(), self._cols.ravel(), indptr),
-                                    shape=(n, total + 1))
+        data = self._weights.ravel().astype(self.dtype)
+        self._splat = sp.csc_matrix((data, self._cols.ravel(), indptr), shape=(total + 1, n))
+        self._slice = sp.csr_matrix((data, self._cols.ravel(), indptr), shape=(n, total + 1))
         self._diagonal = False
         # Blur step j of every lattice at once: row v holds 1 at v and 1/2 at its two
         # neighbours along direction j (unoccupied ones left out, their values being 0); a
@@ -273,7 +276,8 @@ class _LatticeFilter:
                 if j <= lattice.d:
                     keep[off : off + lattice.num_vertices, 1:] &= (
                         np.stack(lattice.neighbours[j], axis=1) < lattice.num_vertices)
-            vals = np.broadcast_to(np.array([1.0, 0.5, 0.5]), keep.shape)[keep]
+            vals = np.broadcast_to(np.array([1.0, 0.5, 0.5], dtype=self.dtype),
+                                   keep.shape)[keep]
             indptr = np.r_[0, np.cumsum(keep.sum(axis=1))].astype(self._index)
             self._blur.append(sp.csr_matrix((vals, cols[keep], indptr),
                                             shape=(total + 1, total + 1)))
@@ -291,8 +295,8 @@ class _LatticeFilter:
             splat[:, part] = w if b is None else w * b[:, None]
             slc[:, part] = w if a is None else w * a[:, None]
         indptr = np.arange(0, n * width + 1, width, dtype=self._index)
-        self._splat = sp.csc_matrix((splat.ravel(), self._cols.ravel(), indptr),
-                                    shape=(total + 1, n))
+        self._splat = sp.csc_matrix((splat.ravel().astype(self.dtype), self._cols.ravel(),
+                                     indptr), shape=(total + 1, n))
         self._diagonal = diagonal is not None
         cols = self._cols
         if self._diagonal:
@@ -301,13 +305,13 @@ class _LatticeFilter:
             cols[:, :width] = self._cols
             cols[:, width] = np.arange(total + 1, total + 1 + n)
         indptr = np.arange(0, n * wide + 1, wide, dtype=self._index)
-        self._slice = sp.csr_matrix((slc.ravel(), cols.ravel(), indptr),
+        self._slice = sp.csr_matrix((slc.ravel().astype(self.dtype), cols.ravel(), indptr),
                                     shape=(n, total + 1 + n * self._diagonal))
 
     def values_buffer(self, channels):
         """An (N, channels) array that :meth:`apply` reads without copying."""
         if self._stack is None or self._stack.shape[1] != channels:
-            self._stack = np.zeros((self._total + 1 + self._n, channels))
+            self._stack = np.zeros((self._total + 1 + self._n, channels), dtype=self.dtype)
         return self._stack[self._total + 1:]
 
     def _splat_blur(self, values):
@@ -330,8 +334,8 @@ class _LatticeFilter:
     def apply_each(self, values):
         """Each lattice's filter of ``values``, shape (N,), as the columns of an (N, L) array
         (factors ``before`` and ``after`` as set; no diagonal)."""
-        lat = self._splat_blur(values[:, None])
-        parts = np.zeros((lat.shape[0], len(self._parts)))
+        lat = self._splat_blur(values.astype(self.dtype)[:, None])
+        parts = np.zeros((lat.shape[0], len(self._parts)), dtype=self.dtype)
         for t, (_, rows) in enumerate(self._parts):
             parts[rows, t] = lat[rows, 0]
         return self._slice[:, : self._total + 1] @ parts if self._diagonal else self._slice @ parts

@@ -163,17 +163,19 @@ class CRFResult:
 def _softmax(logits):
     """Softmax over the last axis, in place (callers pass an array they own).
 
-    Any shift per row leaves the result unchanged. Values within [-600, 600]
-    need none; values that span at most 600 are shifted by their global
+    Any shift per row leaves the result unchanged. Values within [-L, L]
+    need none; values that span at most L are shifted by their global
     maximum; only others by the row maxima (the costliest pass). In the first
-    two cases every exponential lies in :math:`[e^{-600}, e^{600}]`, normal
-    float64 numbers whose sum over a row cannot overflow, so none underflows
-    or loses relative precision.
+    two cases every exponential lies in :math:`[e^{-L}, e^{L}]`, normal
+    numbers whose sum over a row cannot overflow, so none underflows or loses
+    relative precision: L = 600 for float64, 60 for float32 (normal within
+    :math:`[e^{-87}, e^{88}]`).
     """
+    limit = 60.0 if logits.dtype == np.float32 else 600.0
     top, bottom = logits.max(), logits.min()
-    if top - bottom > 600.0:
+    if top - bottom > limit:
         logits -= logits.max(axis=-1, keepdims=True)
-    elif top > 600.0 or bottom < -600.0:
+    elif top > limit or bottom < -limit:
         logits -= top
     np.exp(logits, out=logits)
     logits /= logits.sum(axis=-1, keepdims=True)
@@ -221,11 +223,12 @@ class _DenseKernels:
                 weights.append(weight)
         self.filter = None
         if lattices:
-            # Both kernels' lattices in one filter: one splat and one slice per call.
-            self.filter = _LatticeFilter(lattices)
+            # Both kernels' lattices in one filter: one splat and one slice per call, in
+            # float32 (the lattice's own error is ~1e-2, float32's rounding ~1e-7).
+            self.filter = _LatticeFilter(lattices, dtype=np.float32)
             scales = [np.ones(n)] * len(lattices)
             if normalize == "symmetric":
-                sums = self.filter.apply_each(np.ones(n))
+                sums = self.filter.apply_each(np.ones(n)).astype(np.float64)
                 scales = [(sums[:, t] / lattice.gain) ** -0.5
                           for t, lattice in enumerate(lattices)]
             # The self-pairs k_ii = 1 (normalised and weighted), left out of the sums.
@@ -240,8 +243,13 @@ class _DenseKernels:
             # The self-pairs k_ii, left out of the sums.
             np.fill_diagonal(self.matrix, 0.0)
 
+    @property
+    def dtype(self):
+        """float32 for the lattice filter, float64 for exact kernels."""
+        return np.dtype(np.float64) if self.filter is None else self.filter.dtype
+
     def buffer(self, k):
-        """An (N, k) array for Q that the kernels read without copying."""
+        """An (N, k) array for Q, of the kernels' dtype, that they read without copying."""
         if self.filter is None:
             return np.empty((self.n, k))
         return self.filter.values_buffer(k)
@@ -410,10 +418,12 @@ def dense_crf(prob, image, *, spatial_sigma=3.0, spatial_weight=3.0, bilateral_s
     kernels = _DenseKernels((h, w), img, spatial=spatial, bilateral=bilateral,
                             normalize=normalize, method=method)
     # (N, K), C-contiguous: every per-pixel softmax and filter then runs on contiguous rows.
-    log_prob = np.array(probs.reshape(k, n).T, order="C")
-    np.log(np.maximum(log_prob, eps, out=log_prob), out=log_prob)
-    # Q lives in the kernels' buffer (overwritten in place at every update).
+    log_prob64 = np.array(probs.reshape(k, n).T, order="C")
+    np.log(np.maximum(log_prob64, eps, out=log_prob64), out=log_prob64)
+    # Q lives in the kernels' buffer (overwritten in place at every update), in the kernels'
+    # dtype (float32 for the lattice); the free energy is computed in float64.
     q = kernels.buffer(k)
+    log_prob = log_prob64.astype(q.dtype, copy=False)
     q[...] = log_prob
     _softmax(q)
     # Potts: -(pair @ mu) = pair - (row sum of pair), and softmax ignores the per-pixel constant.
@@ -421,7 +431,9 @@ def dense_crf(prob, image, *, spatial_sigma=3.0, spatial_weight=3.0, bilateral_s
     pair = kernels(q)
 
     def free_energy(q, pair):
-        return float(np.sum(q * -log_prob) + 0.5 * np.sum(q * (pair @ mu)) + _neg_entropy(q))
+        q, pair = q.astype(np.float64, copy=False), pair.astype(np.float64, copy=False)
+        return float(np.sum(q * -log_prob64) + 0.5 * np.sum(q * (pair @ mu))
+                     + _neg_entropy(q))
 
     energies = [free_energy(q, pair)] if track_energy else []
     for it in range(max_iter):
