@@ -79,6 +79,35 @@ def _centred(features, scale, d):
     return (features - (low + (high - low) / 2)) * scale
 
 
+def _simplex_ids(rem0, rank):
+    """Number the points' simplices in order of first occurrence.
+
+    A simplex is its remainder-0 vertex (coordinates multiples of d + 1; the first d
+    given) and the ranks of the point's coordinates. Returns ``(ids, first)``: each
+    point's number and the index of the first point of each simplex; None when the key
+    does not fit an int64.
+    """
+    n, d = rem0.shape
+    cells = rem0 // (d + 1)
+    low = cells.min(axis=0)
+    span = cells.max(axis=0) - low + 1
+    if np.sum(np.log2(span.astype(np.float64))) + (d + 1) * np.log2(d + 1) > _PACKED_BITS:
+        return None
+    key = np.zeros(n, dtype=np.int64)
+    radix = 1
+    for col in range(d):
+        key += (cells[:, col] - low[col]) * radix
+        radix *= int(span[col])
+    for col in range(d + 1):
+        key += rank[:, col] * radix
+        radix *= d + 1
+    ids = _unique_inverse(key)[2]
+    first = np.empty(n, dtype=bool)
+    first[0] = True
+    np.greater(ids[1:], np.maximum.accumulate(ids)[:-1], out=first[1:])
+    return ids, np.flatnonzero(first)
+
+
 class _Permutohedral:
     """The permutohedral lattice of a feature set (Adams, Baek and Davis 2010).
 
@@ -143,11 +172,17 @@ class _Permutohedral:
         # One int64 code per vertex when the mixed radix fits (d <= 10 unless the features
         # span many cells); otherwise the d coordinates themselves, as a structured row.
         self._packed = np.sum(np.log2(self._span.astype(np.float64))) <= _PACKED_BITS
+        # Neighbouring points often share a simplex: number the distinct simplices first,
+        # then find the vertices of one point per simplex (when the simplex key fits).
+        simplices = _simplex_ids(rem0, rank) if self._packed else None
+        if simplices is not None:
+            simplex_of, first = simplices
+            rem0, order = rem0[first], order[first]
         if self._packed:
             self._radix = np.cumprod(np.r_[1, self._span[:-1]])
             # The sum over the columns with rank > d - r of their radix is a cumulative sum
             # over ranks (integers, so exact; int64 wraps around alike in any order).
-            shift = np.zeros((n, d + 1), dtype=np.int64)
+            shift = np.zeros((rem0.shape[0], d + 1), dtype=np.int64)
             np.cumsum(np.r_[self._radix, 0][order[:, :0:-1]], axis=1, out=shift[:, 1:])
             codes = (self._encode(rem0)[:, None] + np.arange(d + 1) * self._radix.sum()
                      - (d + 1) * shift)
@@ -158,6 +193,10 @@ class _Permutohedral:
         # Vertices numbered in order of first use by the points (raster order for an
         # image), so that splat and slice touch nearby rows of the lattice's values.
         uniq, ids, self.vertices = _unique_inverse(codes)
+        if simplices is not None:
+            # A vertex first used by a point is first used by its simplex's first point,
+            # so this numbering is the same as from every point's codes.
+            self.vertices = self.vertices[simplex_of]
         m = uniq.size
         self.num_vertices = m
         by_id = np.empty(m, dtype=uniq.dtype)
