@@ -65,14 +65,14 @@ def crf_inputs(shape=(480, 640), num_classes=21, seed=0):
     return image, prob / prob.sum(axis=0), bands
 
 
-def run_pydensecrf(image, prob, n_iter):
+def run_pydensecrf(image, prob, max_iter):
     k, h, w = prob.shape
     crf = dcrf.DenseCRF2D(w, h, k)
     crf.setUnaryEnergy(np.ascontiguousarray(
         -np.log(np.maximum(prob, 1e-8)).reshape(k, -1), dtype=np.float32))
     crf.addPairwiseGaussian(sxy=3, compat=3)
     crf.addPairwiseBilateral(sxy=80, srgb=13, rgbim=np.ascontiguousarray(image), compat=10)
-    return np.array(crf.inference(n_iter)).reshape(k, h, w)
+    return np.array(crf.inference(max_iter)).reshape(k, h, w)
 
 
 def bench_crf(repeats):

@@ -228,8 +228,9 @@ def test_conformance_with_pydensecrf(method, max_mean_diff):
     K = 3, Gaussian sxy = 3 compat = 3, bilateral sxy = 20 srgb = 13 compat = 10, 5 iterations.
     pydensecrf changes 24.7 % of the input labels; seglab's labels agree with its on > 99 % of
     the pixels (measured 99.7 % exact, 99.5 % fast) and the mean |Q difference| is below 0.005
-    exact, 0.01 fast (measured 0.0024, 0.0042). pydensecrf filters in float32 on its lattice;
-    seglab computes in float64 and leaves out the self-pairs j = i."""
+    exact, 0.01 fast (measured 0.0024, 0.0042). pydensecrf filters in float32 on its lattice,
+    as seglab's fast path does (its exact path computes in float64); seglab leaves out the
+    self-pairs j = i."""
     ref = np.load(Path(__file__).parent / "data" / "pydensecrf_reference.npz")
     res = pp.dense_crf(ref["prob"], ref["image"].astype(np.float64), spatial_sigma=3.0,
                        spatial_weight=3.0, bilateral_sigma_xy=20.0, bilateral_sigma_rgb=13.0,

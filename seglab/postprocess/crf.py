@@ -331,7 +331,9 @@ def dense_crf(prob, image, *, spatial_sigma=3.0, spatial_weight=3.0, bilateral_s
         Krähenbühl and Koltun's code; on the pixel grid (2-D features, dense)
         the Gaussian kernel's error is about 0.6 % (relative
         :math:`\ell^2`, :math:`\theta_\gamma = 3`), the bilateral kernel's
-        is stated there. ``'auto'``: exact when it fits.
+        is stated there; it filters and updates :math:`Q` in float32 (rounding
+        ~1e-7 against the lattice's ~1e-2), the free energy is summed in
+        float64. ``'auto'``: exact when it fits.
     normalize : {'symmetric', 'none'}, default 'symmetric'
         ``'symmetric'`` replaces each kernel by :math:`k_{ij}/\sqrt{d_i d_j}`,
         :math:`d_i = \sum_j k_{ij}`, as pydensecrf does; it stays symmetric,
