@@ -1,7 +1,5 @@
 """Gaussian filtering in feature space and the fully connected CRF (mean field)."""
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -9,9 +7,6 @@ import numpy as np
 from .._validation import as_float_array, check_bool, check_choice, check_int, check_real
 from ._common import _check_prob_map
 from ._lattice import _LatticeFilter, _Permutohedral
-
-# Threads for the lattice work (the machine's cores, at most 2 used by this module).
-_WORKERS = min(2, os.cpu_count() or 1)
 
 # Largest image (in pixels) for which the O(N^2) exact dense kernel is built.
 MAX_EXACT_PIXELS = 4096
@@ -212,7 +207,7 @@ class _DenseKernels:
         pos = np.stack([yy.ravel(), xx.ravel()], axis=1)
         self.method, self.n = method, n
         self.matrix = np.zeros((n, n)) if method == "exact" else None
-        features, weights = [], []
+        lattices, weights = [], []
         for sigma_xy, sigma_rgb, weight in (spatial, bilateral):
             if weight == 0:
                 continue
@@ -224,12 +219,8 @@ class _DenseKernels:
                 scale = kernel.sum(axis=1) ** -0.5 if normalize == "symmetric" else np.ones(n)
                 self.matrix += weight * (scale[:, None] * kernel * scale[None, :])
             else:
-                features.append(feats)
+                lattices.append(_Permutohedral(feats))
                 weights.append(weight)
-        # The lattices in parallel threads (NumPy releases the GIL in their sorts and
-        # array arithmetic).
-        with ThreadPoolExecutor(max_workers=max(1, min(len(features), _WORKERS))) as pool:
-            lattices = list(pool.map(_Permutohedral, features))
         self.filter = None
         if lattices:
             # Both kernels' lattices in one filter: one splat and one slice per call, in
