@@ -153,7 +153,7 @@ def test_free_energy_is_kl_minus_log_z(normalize, num_classes, shape):
     params = {"spatial": (1.5, None, 0.7), "bilateral": (3.0, 20.0, 1.3)}
     res = pp.dense_crf(prob, image, spatial_sigma=1.5, spatial_weight=0.7,
                        bilateral_sigma_xy=3.0, bilateral_sigma_rgb=20.0, bilateral_weight=1.3,
-                       compat=mu, n_iter=2, normalize=normalize, method="exact")
+                       compat=mu, max_iter=2, normalize=normalize, method="exact")
     kernel = _kernel_matrix(shape, image, normalize=normalize, **params)
     psi = -np.log(prob.reshape(num_classes, n).T)
     q = res.q.reshape(num_classes, n).T
@@ -181,7 +181,7 @@ def test_sequential_updates_never_increase_free_energy(seed, normalize, num_clas
     if not potts:
         mu = rng.normal(size=(num_classes, num_classes)) * 3
         mu = mu + mu.T
-    res = pp.dense_crf(prob, image, compat=mu, n_iter=6, update="sequential",
+    res = pp.dense_crf(prob, image, compat=mu, max_iter=6, update="sequential",
                        normalize=normalize, spatial_weight=float(rng.uniform(0, 10)),
                        bilateral_weight=float(rng.uniform(0, 10)),
                        spatial_sigma=float(rng.uniform(0.5, 3)),
@@ -196,10 +196,10 @@ def test_parallel_updates_can_oscillate():
     prob = np.array([[0.9, 0.1]])
     image = np.zeros((1, 2))
     options = {"spatial_sigma": 1.0, "spatial_weight": 50.0, "bilateral_weight": 0.0,
-               "n_iter": 6}
+               "max_iter": 6}
     par = pp.dense_crf(prob, image, update="parallel", **options)
     seq = pp.dense_crf(prob, image, update="sequential", **options)
-    fg = [pp.dense_crf(prob, image, update="parallel", **{**options, "n_iter": t}).labels[0]
+    fg = [pp.dense_crf(prob, image, update="parallel", **{**options, "max_iter": t}).labels[0]
           for t in range(1, 5)]
     assert_array_equal(fg, [[0, 1], [1, 0], [0, 1], [1, 0]])
     assert np.any(np.diff(par.free_energy) > 1.0)
@@ -216,7 +216,7 @@ def test_binary_input_is_two_classes():
     assert_allclose(a.q, b.q, rtol=1e-12)
     assert a.q.shape == (2, 5, 6) and a.free_energy.shape == (6,)
     assert_allclose(a.q.sum(axis=0), 1.0)
-    zero = pp.dense_crf(prob, image, n_iter=0)
+    zero = pp.dense_crf(prob, image, max_iter=0)
     assert_allclose(zero.q[1], np.clip(prob, 1e-8, 1) / (np.clip(prob, 1e-8, 1)
                                                          + np.clip(1 - prob, 1e-8, 1)))
 
@@ -228,12 +228,31 @@ def test_conformance_with_pydensecrf(method, max_mean_diff):
     K = 3, Gaussian sxy = 3 compat = 3, bilateral sxy = 20 srgb = 13 compat = 10, 5 iterations.
     pydensecrf changes 24.7 % of the input labels; seglab's labels agree with its on > 99 % of
     the pixels (measured 99.7 % exact, 99.5 % fast) and the mean |Q difference| is below 0.005
-    exact, 0.01 fast (measured 0.0024, 0.0042). pydensecrf filters in float32 on its lattice;
-    seglab computes in float64 and leaves out the self-pairs j = i."""
+    exact, 0.01 fast (measured 0.0024, 0.0042). pydensecrf filters in float32 on its lattice,
+    as seglab's fast path does (its exact path computes in float64); seglab leaves out the
+    self-pairs j = i."""
     ref = np.load(Path(__file__).parent / "data" / "pydensecrf_reference.npz")
     res = pp.dense_crf(ref["prob"], ref["image"].astype(np.float64), spatial_sigma=3.0,
                        spatial_weight=3.0, bilateral_sigma_xy=20.0, bilateral_sigma_rgb=13.0,
-                       bilateral_weight=10.0, n_iter=5, method=method)
+                       bilateral_weight=10.0, max_iter=5, method=method)
     assert np.mean(ref["q"].argmax(axis=0) != ref["prob"].argmax(axis=0)) > 0.2
     assert np.mean(res.labels == ref["q"].argmax(axis=0)) > 0.99
     assert np.abs(res.q - ref["q"]).mean() < max_mean_diff
+
+
+@pytest.mark.parametrize("method", ["exact", "fast"])
+def test_dense_crf_huge_colours_never_nan(method):
+    """Colour differences of 1e300 / sigma overflow the squared distance: the exact kernels
+    read them as infinitely far (weight 0, finite Q and F; they used to be NaN), the lattice
+    refuses them with a ValueError naming the features."""
+    prob = np.full((6, 6), 0.4)
+    prob[:, 3:] = 0.7
+    image = np.zeros((6, 6))
+    image[:, 3:] = 1e300
+    if method == "fast":
+        with pytest.raises(ValueError, match="features span about"):
+            pp.dense_crf(prob, image, method=method)
+        return
+    res = pp.dense_crf(prob, image, method=method)
+    assert np.all(np.isfinite(res.q)) and np.all(np.isfinite(res.free_energy))
+    assert_array_equal(res.labels, prob > 0.5)

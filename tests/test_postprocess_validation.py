@@ -79,8 +79,8 @@ def test_bad_lam(func, kw, lam, exc, match):
 
 @pytest.mark.parametrize(("func", "kw", "exc", "match"), [
     (pp.tv_smooth, {"eps": 0.0}, ValueError, "eps must lie in"),
-    (pp.tv_smooth, {"max_num_iter": 0}, ValueError, "max_num_iter must be an int >= 1"),
-    (pp.tv_smooth, {"max_num_iter": 2.0}, TypeError, "max_num_iter must be an int"),
+    (pp.tv_smooth, {"max_iter": 0}, ValueError, "max_iter must be an int >= 1"),
+    (pp.tv_smooth, {"max_iter": 2.0}, TypeError, "max_iter must be an int"),
     (pp.tv_smooth, {"certify_tol": -1.0}, ValueError, "certify_tol must lie in"),
     (pp.tv_smooth, {"certify_max_iter": 0}, ValueError, "certify_max_iter must be an int"),
     (pp.convex_relaxation, {"tv": "l1"}, ValueError, "tv must be one of"),
@@ -90,13 +90,14 @@ def test_bad_lam(func, kw, lam, exc, match):
     (pp.convex_relaxation, {"max_iter": 0}, ValueError, "max_iter must be an int >= 1"),
     (pp.convex_relaxation, {"check_every": 0}, ValueError, "check_every must be an int >= 1"),
     (pp.convex_relaxation, {"eps": 0.5}, ValueError, r"eps must lie in \(0.0, 0.5\)"),
-    (pp.graph_cut, {"connectivity": 6}, ValueError, r"connectivity must be one of \{4, 8\}"),
+    (pp.graph_cut, {"connectivity": 4}, ValueError, "connectivity must be an int <= 2, got 4"),
     (pp.graph_cut, {"diagonal_weight": -1.0}, ValueError, "diagonal_weight must lie in"),
     (pp.graph_cut, {"eps": 0.0}, ValueError, "eps must lie in"),
     (pp.icm, {"max_iter": 0}, ValueError, "max_iter must be an int >= 1"),
     (pp.icm, {"init": np.zeros((3, 3), bool)}, ValueError, "init shape"),
-    (pp.icm, {"init": np.full((6, 7), 0.5)}, TypeError, "init must be a boolean"),
-    (pp.icm, {"init": np.full((6, 7), 2)}, ValueError, "init must hold only 0 and 1"),
+    (pp.icm, {"init": np.full((6, 7), 0.5)}, TypeError, "init must be an integer or boolean"),
+    (pp.icm, {"init": np.full((6, 7), 2)}, ValueError,
+     r"init must be a binary mask \(values 0 and 1\)"),
 ])
 def test_bad_options(func, kw, exc, match):
     with pytest.raises(exc, match=match):
@@ -105,15 +106,35 @@ def test_bad_options(func, kw, exc, match):
 
 def test_bad_logodds():
     with pytest.raises(ValueError, match=r"prob must have shape \(H, W\)"):
-        pp.convex_relaxation(np.zeros((2, 3, 3)), lam=1.0, from_logodds=True)
+        pp.convex_relaxation(np.zeros((2, 3, 3)), lam=1.0, from_logits=True)
     with pytest.raises(ValueError, match="prob contains 1 NaN"):
-        pp.convex_relaxation(np.array([[np.nan, 0.0]]), lam=1.0, from_logodds=True)
+        pp.convex_relaxation(np.array([[np.nan, 0.0]]), lam=1.0, from_logits=True)
+
+
+
+@pytest.mark.parametrize(("call", "match"), [
+    (lambda: pp.convex_relaxation(PROB, lam=1.0, from_logits="no"), "from_logits must be True"),
+    (lambda: pp.convex_relaxation(PROB, lam=1.0, from_logits=0), "from_logits must be True"),
+    (lambda: pp.tv_smooth(PROB, lam=1.0, certify="no"), "certify must be True or False"),
+    (lambda: pp.tv_smooth(PROB, lam=1.0, certify=None), "certify must be True or False"),
+    (lambda: pp.remove_small_components(MASK, min_size=2, connectivity=True),
+     "connectivity must be an int"),
+    (lambda: pp.graph_cut(PROB, lam=1.0, connectivity=True), "connectivity must be an int"),
+    (lambda: pp.icm(PROB, lam=1.0, connectivity=1.0), "connectivity must be an int"),
+    (lambda: pp.potts_energy(MASK, PROB, lam=1.0, connectivity=np.True_),
+     "connectivity must be an int"),
+])
+def test_flags_and_counts_are_typed(call, match):
+    """A string, None or number is not a flag, and True is not a connectivity: each is a
+    TypeError, never read by its truth value ('no' as True) or as 1."""
+    with pytest.raises(TypeError, match=match):
+        call()
 
 
 def test_bad_potts_energy():
     with pytest.raises(ValueError, match=r"mask shape \(2, 2\) and prob shape \(6, 7\) differ"):
         pp.potts_energy(np.zeros((2, 2), bool), PROB, lam=1.0)
-    with pytest.raises(ValueError, match=r"mask must have shape \(H, W\)"):
+    with pytest.raises(ValueError, match=r"mask must be a 2-D mask, got shape \(42,\)"):
         pp.potts_energy(np.zeros(42, bool), PROB, lam=1.0)
 
 
@@ -126,7 +147,7 @@ def test_bad_potts_energy():
     ({"compat": np.ones((3, 3))}, ValueError, r"compat must have shape \(2, 2\)"),
     ({"compat": np.array([[0.0, 1.0], [2.0, 0.0]])}, ValueError, "compat must be symmetric"),
     ({"compat": np.array([[0.0, np.nan], [np.nan, 0.0]])}, ValueError, "compat contains"),
-    ({"n_iter": -1}, ValueError, "n_iter must be an int >= 0"),
+    ({"max_iter": -1}, ValueError, "max_iter must be an int >= 0"),
     ({"update": "random"}, ValueError, "update must be one of"),
     ({"method": "lattice"}, ValueError, "method must be one of"),
     ({"normalize": "row"}, ValueError, "normalize must be one of"),
@@ -167,9 +188,9 @@ def test_bad_morphology(func):
         func(MASK, radius=-1)
     with pytest.raises(TypeError, match="radius must be an int"):
         func(MASK, radius=1.5)
-    with pytest.raises(TypeError, match="mask must be a boolean"):
+    with pytest.raises(TypeError, match="mask must be an integer or boolean"):
         func(PROB, radius=1)
-    with pytest.raises(ValueError, match=r"mask must have shape \(H, W\)"):
+    with pytest.raises(ValueError, match=r"mask must be a 2-D mask, got shape \(1, 6, 7\)"):
         func(MASK[None], radius=1)
     with pytest.raises(ValueError, match="mask is empty"):
         func(np.zeros((0, 3), bool), radius=1)
@@ -178,7 +199,7 @@ def test_bad_morphology(func):
 def test_bad_remove_small_components():
     with pytest.raises(ValueError, match="min_size must be an int >= 0"):
         pp.remove_small_components(MASK, min_size=-2)
-    with pytest.raises(ValueError, match="connectivity must be one of"):
+    with pytest.raises(ValueError, match="connectivity must be an int <= 2, got 3"):
         pp.remove_small_components(MASK, min_size=2, connectivity=3)
 
 
@@ -188,7 +209,7 @@ def _no_mutation_calls():
         lambda a: pp.sobolev_smooth(a["multi"], lam=1.0),
         lambda a: pp.tv_smooth(a["prob"], lam=0.5),
         lambda a: pp.convex_relaxation(a["prob"], lam=0.5),
-        lambda a: pp.graph_cut(a["prob"], lam=0.5, connectivity=8),
+        lambda a: pp.graph_cut(a["prob"], lam=0.5, connectivity=2),
         lambda a: pp.icm(a["prob"], lam=0.5, init=a["mask"]),
         lambda a: pp.potts_energy(a["mask"], a["prob"], lam=0.5),
         lambda a: pp.dense_crf(a["multi"], a["image"], compat=a["compat"]),

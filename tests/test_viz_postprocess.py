@@ -35,7 +35,7 @@ def test_crf_figure_energy_trace_matches_dense_crf():
     target, eta, image = data.horse_case((24, 29))
     res = postprocess.dense_crf(eta, image, spatial_sigma=2.0, spatial_weight=3.0,
                                 bilateral_sigma_xy=8.0, bilateral_sigma_rgb=20.0,
-                                bilateral_weight=0.0, n_iter=3, method="exact")
+                                bilateral_weight=0.0, max_iter=3, method="exact")
     line = viz_postprocess.crf_figure(2.0, 3.0, 3).axes[2].get_lines()[0]
     np.testing.assert_allclose(line.get_ydata(), res.free_energy)
 
@@ -45,8 +45,8 @@ def test_crf_figure_energy_trace_matches_dense_crf():
     (viz_postprocess.tv_figure, (-1.0,), "lam"),
     (viz_postprocess.crf_figure, (0.0, 3.0, 2), "spatial_sigma"),
     (viz_postprocess.crf_figure, (2.0, -1.0, 2), "spatial_weight"),
-    (viz_postprocess.crf_figure, (2.0, 3.0, 0), "n_iter"),
-    (viz_postprocess.crf_figure, (2.0, 3.0, 1.5), "n_iter"),
+    (viz_postprocess.crf_figure, (2.0, 3.0, 0), "max_iter"),
+    (viz_postprocess.crf_figure, (2.0, 3.0, 1.5), "max_iter"),
     (viz_postprocess.bilateral_figure, (-1.0, 13.0), "bilateral_weight"),
     (viz_postprocess.bilateral_figure, (1.0, 0.0), "bilateral_sigma_rgb"),
 ])

@@ -72,7 +72,7 @@ def step_profile_figure(lam):
     x, clean, noisy = data.step_signal()
     h1 = postprocess.sobolev_smooth(noisy[None, :], lam=lam)[0]
     # scikit-image's relative-change rule stops early on long flat runs: ask for 1e-10
-    tv = postprocess.tv_smooth(noisy[None, :], lam=lam, eps=1e-10, max_num_iter=20000,
+    tv = postprocess.tv_smooth(noisy[None, :], lam=lam, eps=1e-10, max_iter=20000,
                                certify=False).u[0]
     fig = Figure(figsize=(7.0, 2.8), dpi=DPI)
     ax = fig.add_subplot()
@@ -92,7 +92,7 @@ def step_profile_figure(lam):
 @functools.lru_cache(maxsize=64)
 def _tv_results(lam, shape):
     target, eta, _ = data.horse_case(shape)
-    rof = postprocess.tv_smooth(eta, lam=lam, certify=False, eps=1e-10, max_num_iter=20000).u
+    rof = postprocess.tv_smooth(eta, lam=lam, certify=False, eps=1e-10, max_iter=20000).u
     relax = postprocess.convex_relaxation(eta, lam=lam, tol=1e-4, max_iter=3000)
     return readonly(rof, relax.u, relax.mask)
 
@@ -148,22 +148,22 @@ def tv_figure(lam, *, shape=(30, 36)):
 
 
 @functools.lru_cache(maxsize=128)
-def _crf_result(spatial_sigma, spatial_weight, n_iter, bilateral_weight, shape):
+def _crf_result(spatial_sigma, spatial_weight, max_iter, bilateral_weight, shape):
     target, eta, image = data.horse_case(shape)
     res = postprocess.dense_crf(
         eta, image, spatial_sigma=spatial_sigma, spatial_weight=spatial_weight,
         bilateral_sigma_xy=8.0, bilateral_sigma_rgb=20.0, bilateral_weight=bilateral_weight,
-        n_iter=n_iter, method="exact", track_energy=True,
+        max_iter=max_iter, method="exact", track_energy=True,
     )
     return res.labels.astype(bool), res.free_energy
 
 
-def crf_figure(spatial_sigma, spatial_weight, n_iter, *, bilateral_weight=0.0,
+def crf_figure(spatial_sigma, spatial_weight, max_iter, *, bilateral_weight=0.0,
                shape=(24, 29)):
     r"""Dense-CRF mean field on a noisy horse posterior.
 
     Three panels: the errors of :math:`\eta > 1/2`, the errors of the CRF labels
-    after ``n_iter`` parallel mean-field iterations
+    after ``max_iter`` parallel mean-field iterations
     (:func:`seglab.postprocess.dense_crf`, exact kernels), and the free energy per
     iteration.
 
@@ -173,7 +173,7 @@ def crf_figure(spatial_sigma, spatial_weight, n_iter, *, bilateral_weight=0.0,
         :math:`\theta_\gamma > 0`, width of the Gaussian kernel (pixels).
     spatial_weight : float
         :math:`w^{(2)} \ge 0`, its weight.
-    n_iter : int
+    max_iter : int
         Number of mean-field iterations, at least 1.
     bilateral_weight : float, optional
         :math:`w^{(1)} \ge 0` of the bilateral kernel
@@ -189,7 +189,7 @@ def crf_figure(spatial_sigma, spatial_weight, n_iter, *, bilateral_weight=0.0,
     Raises
     ------
     ValueError
-        For a non-positive sigma, a negative weight or ``n_iter < 1``.
+        For a non-positive sigma, a negative weight or ``max_iter < 1``.
 
     Examples
     --------
@@ -204,10 +204,10 @@ def crf_figure(spatial_sigma, spatial_weight, n_iter, *, bilateral_weight=0.0,
                                 high_open=True)
     bilateral_weight = check_real(bilateral_weight, "bilateral_weight", low=0.0,
                                   high=np.inf, high_open=True)
-    if int(n_iter) != n_iter or n_iter < 1:
-        raise ValueError(f"n_iter must be an integer >= 1, got {n_iter!r}")
+    if int(max_iter) != max_iter or max_iter < 1:
+        raise ValueError(f"max_iter must be an integer >= 1, got {max_iter!r}")
     target, eta, _ = data.horse_case(shape)
-    labels, energy = _crf_result(spatial_sigma, spatial_weight, int(n_iter),
+    labels, energy = _crf_result(spatial_sigma, spatial_weight, int(max_iter),
                                  bilateral_weight, tuple(shape))
     fig = Figure(figsize=(9.0, 2.9), dpi=DPI)
     axes = fig.subplots(1, 3, width_ratios=[1, 1, 1.3])
@@ -262,7 +262,7 @@ def bilateral_figure(bilateral_weight, bilateral_sigma_rgb):
     target, eta, image = data.edge_case()
     labels = postprocess.dense_crf(
         eta, image, spatial_sigma=2.0, spatial_weight=3.0, bilateral_sigma_xy=10.0,
-        bilateral_sigma_rgb=bilateral_sigma_rgb, bilateral_weight=bilateral_weight, n_iter=10,
+        bilateral_sigma_rgb=bilateral_sigma_rgb, bilateral_weight=bilateral_weight, max_iter=10,
         method="exact", track_energy=False,
     ).labels.astype(bool)
     fig = Figure(figsize=(9.0, 2.9), dpi=DPI)

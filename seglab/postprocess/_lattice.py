@@ -1,0 +1,380 @@
+"""The permutohedral lattice (Adams, Baek and Davis 2010) and filtering with it."""
+
+import numpy as np
+import scipy.sparse as sp
+
+# --------------------------------------------------------------------------
+# Gaussian filtering in feature space: exact and permutohedral lattice
+
+
+def _unique_inverse(codes):
+    """The distinct values of an int64 (or structured) array, numbered in order of first
+    occurrence.
+
+    Returns ``(uniq, ids, inverse)``: ``uniq`` the distinct values in
+    increasing order, ``ids[i]`` the number of ``uniq[i]`` (the rank of its
+    first occurrence in ``codes.ravel()``), and ``inverse`` (shaped like
+    ``codes``) the number of each entry. When the values' range leaves room
+    for the positions in the low bits of an int64, one plain sort of the
+    packed values gives all three (much faster than the argsort behind
+    ``np.unique``'s inverse).
+    """
+    flat = codes.ravel()
+    packable = flat.dtype == np.int64
+    if packable:
+        low = int(flat.min())
+        span = int(flat.max()) - low
+        bits = max(int(flat.size - 1).bit_length(), 1)
+        packable = span.bit_length() + bits <= 62
+    if packable:
+        packed = flat - low
+        packed <<= bits
+        packed |= np.arange(flat.size)
+        packed.sort()
+        ordered = packed >> bits
+        positions = np.bitwise_and(packed, (1 << bits) - 1, out=packed)
+        first = np.empty(flat.size, dtype=bool)
+        first[0] = True
+        np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+        uniq = ordered[first] + low
+        sorted_inverse = np.cumsum(first)
+        sorted_inverse -= 1
+        first_positions = positions[first]
+    else:
+        uniq, first_positions, sorted_inverse = np.unique(flat, return_index=True,
+                                                          return_inverse=True)
+        positions = slice(None)
+    ids = np.empty(uniq.size, dtype=np.int64)
+    ids[np.argsort(first_positions)] = np.arange(uniq.size)
+    inverse = np.empty(flat.size, dtype=np.int64)
+    inverse[positions] = ids[sorted_inverse]
+    return uniq, ids, inverse.reshape(codes.shape)
+
+
+# Bits of the int64 vertex codes (the rest keeps differences of codes from overflowing).
+_PACKED_BITS = 62
+# Largest coordinate of the elevated features: float64 then resolves them to 2^-12 of a
+# lattice cell, and the int64 vertex coordinates (with their blur offsets) cannot overflow.
+_MAX_COORDINATE = 2.0**40
+
+
+def _centred(features, scale, d):
+    """The scaled features, translated to the origin when their magnitude would cost precision.
+
+    The Gaussian kernel depends only on differences of features; features far from the
+    origin (say 1e17, where float64 cannot tell neighbouring cells apart) are moved next
+    to it. Features that span too many lattice cells even then are refused, before any
+    cast to integers.
+    """
+    with np.errstate(over="ignore"):  # an overflow to inf is refused below
+        cf = features * scale
+        if (d + 1) * np.max(np.abs(cf)) <= _MAX_COORDINATE:
+            return cf
+        low, high = features.min(axis=0), features.max(axis=0)
+        spread = (d + 1) * float(np.max((high - low) * scale))
+    if not spread <= _MAX_COORDINATE:
+        raise ValueError(
+            f"features span about {spread:.3g} lattice cells (the permutohedral lattice "
+            f"handles at most {_MAX_COORDINATE:.3g}); scale them down (a wider kernel)")
+    return (features - (low + (high - low) / 2)) * scale
+
+
+def _simplex_ids(rem0, rank):
+    """Number the points' simplices in order of first occurrence.
+
+    A simplex is its remainder-0 vertex (coordinates multiples of d + 1; the first d
+    given) and the ranks of the point's coordinates. Returns ``(ids, first)``: each
+    point's number and the index of the first point of each simplex; None when the key
+    does not fit an int64.
+    """
+    n, d = rem0.shape
+    cells = rem0 // (d + 1)
+    low = cells.min(axis=0)
+    span = cells.max(axis=0) - low + 1
+    if np.sum(np.log2(span.astype(np.float64))) + (d + 1) * np.log2(d + 1) > _PACKED_BITS:
+        return None
+    key = np.zeros(n, dtype=np.int64)
+    radix = 1
+    for col in range(d):
+        key += (cells[:, col] - low[col]) * radix
+        radix *= int(span[col])
+    for col in range(d + 1):
+        key += rank[:, col] * radix
+        radix *= d + 1
+    ids = _unique_inverse(key)[2]
+    first = np.empty(n, dtype=bool)
+    first[0] = True
+    np.greater(ids[1:], np.maximum.accumulate(ids)[:-1], out=first[1:])
+    return ids, np.flatnonzero(first)
+
+
+class _Permutohedral:
+    """The permutohedral lattice of a feature set (Adams, Baek and Davis 2010).
+
+    Each of the N points lies in a simplex of the lattice: ``vertices[i]``
+    holds the indices of its :math:`d + 1` corners among the
+    ``num_vertices`` occupied lattice points and ``weights[i]`` its
+    barycentric coordinates; ``neighbours[j]`` gives, for every vertex, its
+    two neighbours along lattice direction :math:`j` (``num_vertices`` where
+    the neighbour is not occupied). :class:`_LatticeFilter` splats, blurs and
+    slices with it.
+    """
+
+    def __init__(self, features):
+        n, d = features.shape
+        self.d = d
+        scale = np.sqrt(2.0 / 3.0) * (d + 1) / np.sqrt(np.arange(1, d + 1) * np.arange(2, d + 2))
+        cf = _centred(features, scale, d)
+        # Elevate onto the hyperplane sum = 0 of R^{d+1} (an isometry times the scale).
+        tail = np.cumsum(cf[:, ::-1], axis=1)[:, ::-1]
+        elev = np.empty((n, d + 1))
+        elev[:, 0] = tail[:, 0]
+        elev[:, 1:d] = tail[:, 1:] - np.arange(1, d) * cf[:, : d - 1]
+        elev[:, d] = -d * cf[:, d - 1]
+        # Nearest remainder-0 point, then the simplex containing the point.
+        rounded = np.round(elev / (d + 1))
+        rem0 = rounded * (d + 1)
+        total = rounded.sum(axis=1).astype(np.int64)
+        # The rank of each coordinate of rem0 - elev, as a stable argsort would give it, by
+        # comparing the (d + 1) d / 2 pairs of coordinates, stored as contiguous rows (much
+        # faster than argsort along short rows).
+        diff = np.ascontiguousarray((rem0 - elev).T)
+        rank = np.zeros((d + 1, n), dtype=np.int64)
+        for a in range(d + 1):
+            for b in range(a + 1, d + 1):
+                before = diff[b] < diff[a]
+                rank[a] += before
+                rank[b] += ~before
+        rank = np.ascontiguousarray(rank.T)
+        rank += total[:, None]
+        wrap = (d + 1) * ((rank < 0).astype(np.int64) - (rank > d))
+        rank += wrap
+        rem0 += wrap
+        # Barycentric coordinates: with v_(k) the coordinate of rank k, coordinate p gets
+        # v_(d - p) - v_(d + 1 - p) (terms out of range left out), then coordinate 0
+        # gets 1 + coordinate d + 1.
+        v = (elev - rem0) / (d + 1)
+        order = np.empty((n, d + 1), dtype=np.int64)
+        np.put_along_axis(order, rank, np.arange(d + 1)[None, :], axis=1)
+        by_rank = np.take_along_axis(v, order, axis=1)[:, ::-1]
+        bary = np.zeros((n, d + 2))
+        bary[:, : d + 1] = by_rank
+        bary[:, 1:] -= by_rank
+        bary[:, 0] += 1.0 + bary[:, d + 1]
+        self.weights = bary[:, : d + 1]
+        # The d + 1 vertices of each point's simplex, r = 0..d, have first d coordinates
+        # rem0 + r - (d + 1) [rank > d - r]; encode them as integers in a mixed radix wide
+        # enough for the vertices and their blur neighbours (offsets within 2d + 1).
+        rem0 = rem0[:, :d].astype(np.int64)
+        pad = 2 * d + 3
+        self._lo = rem0.min(axis=0) - pad
+        self._span = rem0.max(axis=0) + pad - self._lo + 1
+        # One int64 code per vertex when the mixed radix fits (d <= 10 unless the features
+        # span many cells); otherwise the d coordinates themselves, as a structured row.
+        self._packed = np.sum(np.log2(self._span.astype(np.float64))) <= _PACKED_BITS
+        # Neighbouring points often share a simplex: number the distinct simplices first,
+        # then find the vertices of one point per simplex (when the simplex key fits).
+        simplices = _simplex_ids(rem0, rank) if self._packed else None
+        if simplices is not None:
+            simplex_of, first = simplices
+            rem0, order = rem0[first], order[first]
+        if self._packed:
+            self._radix = np.cumprod(np.r_[1, self._span[:-1]])
+            # The sum over the columns with rank > d - r of their radix is a cumulative sum
+            # over ranks (integers, so exact; int64 wraps around alike in any order).
+            shift = np.zeros((rem0.shape[0], d + 1), dtype=np.int64)
+            np.cumsum(np.r_[self._radix, 0][order[:, :0:-1]], axis=1, out=shift[:, 1:])
+            codes = (self._encode(rem0)[:, None] + np.arange(d + 1) * self._radix.sum()
+                     - (d + 1) * shift)
+        else:
+            keys = (rem0[:, None, :] + np.arange(d + 1)[None, :, None]
+                    - (d + 1) * (rank[:, None, :d] > d - np.arange(d + 1)[None, :, None]))
+            codes = self._encode(keys.reshape(n * (d + 1), d)).reshape(n, d + 1)
+        # Vertices numbered in order of first use by the points (raster order for an
+        # image), so that splat and slice touch nearby rows of the lattice's values.
+        uniq, ids, self.vertices = _unique_inverse(codes)
+        if simplices is not None:
+            # A vertex first used by a point is first used by its simplex's first point,
+            # so this numbering is the same as from every point's codes.
+            self.vertices = self.vertices[simplex_of]
+        m = uniq.size
+        self.num_vertices = m
+        by_id = np.empty(m, dtype=uniq.dtype)
+        by_id[ids] = uniq
+        if self._packed:
+            vertex_keys = (by_id[:, None] // self._radix) % self._span + self._lo
+        else:
+            vertex_keys = by_id.view(np.int64).reshape(m, d)
+        ids = np.r_[ids, m]
+        self.neighbours = []
+        for j in range(d + 1):
+            step = np.full(d, 1, dtype=np.int64)
+            if j < d:
+                step[j] = -d
+            self.neighbours.append((ids[self._lookup(uniq, vertex_keys - step)],
+                                    ids[self._lookup(uniq, vertex_keys + step)]))
+
+    def _encode(self, keys):
+        if not self._packed:
+            rows = np.ascontiguousarray(keys, dtype=np.int64)
+            return rows.view([(f"c{col}", np.int64) for col in range(self.d)])[:, 0]
+        codes = np.zeros(keys.shape[0], dtype=np.int64)
+        for col, (low, radix) in enumerate(zip(self._lo, self._radix, strict=True)):
+            codes += (keys[:, col] - low) * radix
+        return codes
+
+    def _lookup(self, uniq, keys):
+        codes = self._encode(keys)
+        idx = np.searchsorted(uniq, codes)
+        idx = np.minimum(idx, uniq.size - 1)
+        return np.where(uniq[idx] == codes, idx, uniq.size)
+
+    def apply(self, values):
+        """Splat, blur with [1/2, 1, 1/2] along the d + 1 lattice directions, slice."""
+        return _LatticeFilter([self]).apply(values)
+
+    @property
+    def gain(self):
+        r"""Ratio of the lattice filter's mass to that of :math:`e^{-|x|^2/2}`.
+
+        The splat and slice weights sum to one, each of the :math:`d + 1`
+        blurs multiplies mass by 2, and the lattice has one vertex per volume
+        :math:`(3/2)^{d/2} / \sqrt{d+1}` of feature space, against the
+        Gaussian's mass :math:`(2\pi)^{d/2}`.
+        """
+        d = self.d
+        return 2.0 ** (d + 1) * (3.0 / (4.0 * np.pi)) ** (d / 2) / np.sqrt(d + 1)
+
+
+class _LatticeFilter:
+    r"""Filtering with one or more lattices on the same N points.
+
+    Computes :math:`\sum_t a_t \odot L_t(b_t \odot v) + c \odot v`, with
+    :math:`L_t` the splat-blur-slice of lattice :math:`t` and per-point
+    factors :math:`a_t, b_t, c` (ones, ones and zero until :meth:`rescale`).
+    The lattices' vertices are stacked in one array of values, followed by a
+    zero row that stands for every unoccupied neighbour, so that one sparse
+    product splats onto all of them and one slices back from all of them:
+
+    * splat: an :math:`(M + 1) \times N` CSC matrix (point :math:`i`'s column
+      holds its simplices' vertices, weights ``b[i] * weights[i]``), whose
+      product reads the rows of ``v`` in order and scatters them onto the
+      lattice (much faster than the CSR product of the same matrix, which
+      gathers scattered rows of ``v``; both add each vertex's terms in
+      increasing order of the points);
+    * blur: for each direction :math:`j`, a sparse matrix with 1 on the
+      diagonal and 1/2 at the two neighbours along direction :math:`j`
+      (identity rows for a lattice with fewer directions);
+    * slice: the :math:`N \times (M + 1)` CSR matrix with the same structure
+      and weights ``a[i] * weights[i]``; with :math:`c`, one more entry per
+      row reads ``v`` itself, stacked below the blurred values.
+
+    ``dtype`` is that of the matrices and of the values they filter (float32
+    halves the memory traffic of the products, which is their cost).
+    """
+
+    def __init__(self, lattices, dtype=np.float64):
+        n = lattices[0].vertices.shape[0]
+        offsets = np.cumsum([0, *(lattice.num_vertices for lattice in lattices)])
+        total = int(offsets[-1])
+        width = sum(lattice.d + 1 for lattice in lattices)
+        self._index = np.int32 if total + 1 + n < 2**31 and n * (width + 1) < 2**31 else np.int64
+        self._cols = np.empty((n, width), dtype=self._index)
+        self._weights = np.empty((n, width))
+        self._parts = []
+        start = 0
+        for lattice, off in zip(lattices, offsets[:-1], strict=True):
+            part = slice(start, start + lattice.d + 1)
+            start = part.stop
+            self._parts.append((part, slice(off, off + lattice.num_vertices)))
+            np.add(lattice.vertices, off, out=self._cols[:, part], casting="unsafe")
+            self._weights[:, part] = lattice.weights
+        self._n, self._total = n, total
+        self.dtype = np.dtype(dtype)
+        self._stack = None
+        # Unit factors until rescale (splat and slice share the weights, never modified).
+        indptr = np.arange(0, n * width + 1, width, dtype=self._index)
+        data = self._weights.ravel().astype(self.dtype)
+        self._splat = sp.csc_matrix((data, self._cols.ravel(), indptr), shape=(total + 1, n))
+        self._slice = sp.csr_matrix((data, self._cols.ravel(), indptr), shape=(n, total + 1))
+        self._diagonal = False
+        # Blur step j of every lattice at once: row v holds 1 at v and 1/2 at its two
+        # neighbours along direction j (unoccupied ones left out, their values being 0); a
+        # lattice with fewer directions keeps 1 at v; the last row stays 0.
+        self._blur = []
+        for j in range(max(lattice.d + 1 for lattice in lattices)):
+            cols = np.full((total + 1, 3), total, dtype=self._index)
+            cols[:total, 0] = np.arange(total)
+            for lattice, off in zip(lattices, offsets[:-1], strict=True):
+                if j <= lattice.d:
+                    for side, nb in enumerate(lattice.neighbours[j], start=1):
+                        cols[off : off + lattice.num_vertices, side] = nb + off
+            # Unoccupied neighbours (the last row) and the last row itself are left out.
+            keep = cols < total
+            for lattice, off in zip(lattices, offsets[:-1], strict=True):
+                if j <= lattice.d:
+                    keep[off : off + lattice.num_vertices, 1:] &= (
+                        np.stack(lattice.neighbours[j], axis=1) < lattice.num_vertices)
+            vals = np.broadcast_to(np.array([1.0, 0.5, 0.5], dtype=self.dtype),
+                                   keep.shape)[keep]
+            indptr = np.r_[0, np.cumsum(keep.sum(axis=1))].astype(self._index)
+            self._blur.append(sp.csr_matrix((vals, cols[keep], indptr),
+                                            shape=(total + 1, total + 1)))
+
+    def rescale(self, before, after, diagonal=None):
+        """Set the factors: lists ``before`` and ``after`` (one (N,) array or None per
+        lattice) and ``diagonal`` ((N,) or None)."""
+        n, total = self._n, self._total
+        width = self._weights.shape[1]
+        wide = width + (diagonal is not None)
+        splat = np.empty((n, width))
+        slc = np.empty((n, wide))
+        for (part, _), b, a in zip(self._parts, before, after, strict=True):
+            w = self._weights[:, part]
+            splat[:, part] = w if b is None else w * b[:, None]
+            slc[:, part] = w if a is None else w * a[:, None]
+        indptr = np.arange(0, n * width + 1, width, dtype=self._index)
+        self._splat = sp.csc_matrix((splat.ravel().astype(self.dtype), self._cols.ravel(),
+                                     indptr), shape=(total + 1, n))
+        self._diagonal = diagonal is not None
+        cols = self._cols
+        if self._diagonal:
+            slc[:, width] = diagonal
+            cols = np.empty((n, wide), dtype=self._index)
+            cols[:, :width] = self._cols
+            cols[:, width] = np.arange(total + 1, total + 1 + n)
+        indptr = np.arange(0, n * wide + 1, wide, dtype=self._index)
+        self._slice = sp.csr_matrix((slc.ravel().astype(self.dtype), cols.ravel(), indptr),
+                                    shape=(n, total + 1 + n * self._diagonal))
+
+    def values_buffer(self, channels):
+        """An (N, channels) array that :meth:`apply` reads without copying."""
+        if self._stack is None or self._stack.shape[1] != channels:
+            self._stack = np.zeros((self._total + 1 + self._n, channels), dtype=self.dtype)
+        return self._stack[self._total + 1:]
+
+    def _splat_blur(self, values):
+        lat = self._splat @ values
+        for step in self._blur:
+            lat = step @ lat
+        return lat
+
+    def apply(self, values):
+        """Filter the columns of ``values``, shape (N, C)."""
+        lat = self._splat_blur(values)
+        if not self._diagonal:
+            return self._slice @ lat
+        tail = self.values_buffer(values.shape[1])
+        if values.ctypes.data != tail.ctypes.data or values.strides != tail.strides:
+            tail[...] = values
+        self._stack[: self._total + 1] = lat
+        return self._slice @ self._stack
+
+    def apply_each(self, values):
+        """Each lattice's filter of ``values``, shape (N,), as the columns of an (N, L) array
+        (factors ``before`` and ``after`` as set; no diagonal)."""
+        lat = self._splat_blur(values.astype(self.dtype)[:, None])
+        parts = np.zeros((lat.shape[0], len(self._parts)), dtype=self.dtype)
+        for t, (_, rows) in enumerate(self._parts):
+            parts[rows, t] = lat[rows, 0]
+        return self._slice[:, : self._total + 1] @ parts if self._diagonal else self._slice @ parts
