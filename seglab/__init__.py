@@ -23,7 +23,7 @@ from .metrics import *  # noqa: F403
 from .surface import *  # noqa: F403
 from .theory import *  # noqa: F403
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = ["data", "losses", "metrics", "models", "postprocess", "surface", "theory"]
 __all__ += metrics.__all__
