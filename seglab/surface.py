@@ -58,24 +58,29 @@ docstrings name the library and version each setting reproduces.
     image; ``return_count=True`` also returns how many defined values entered
     the mean over images. Void pixels (``target == ignore_index``) are taken
     out of both masks of every class: ``pred == k`` and ``target == k`` are
-    both restricted to the non-void pixels before their boundaries are found,
-    so a void region acts as background for both masks, and a prediction
-    inside it neither creates a boundary point nor is scored.
+    both restricted to the non-void pixels, and the boundaries are those of
+    the restricted masks. A void region thus acts as background for both:
+    what ``pred`` says inside it is never scored, and where class ``k`` meets
+    the void in both masks their boundary points coincide (distance 0).
     :func:`surface_metrics` computes several metrics from one pair of
     distance arrays per cell.
 
 Distances are exact Euclidean distances between boundary points. The points
-are extracted on the bounding box of the two masks padded by one pixel; the
-nearest point of the other boundary is found with a k-d tree
-(:class:`scipy.spatial.cKDTree`) on the coordinates scaled by the spacing, and
-its distance recomputed from the integer offsets :math:`\Delta` as
+are extracted on the bounding box of the two masks padded by a few pixels. The
+nearest point of the other boundary is first looked up at the shortest integer
+offsets (the 64 shortest, within three of the smallest spacing), in order of
+length, in the other boundary's array: the first hit is the nearest point.
+Points farther away query a k-d tree (:class:`scipy.spatial.cKDTree`) of the
+other boundary's coordinates scaled by the spacing. Either way the distance is
+computed from the integer offset :math:`\Delta` as
 :math:`\sqrt{\sum_i (\Delta_i s_i)^2}`, the formula of
-:func:`scipy.ndimage.distance_transform_edt` with ``sampling=spacing``. The
-cost scales with the number of boundary points, not with the image. The
-spacing is divided by a power of two (exactly) so that its largest entry lies
-in [0.5, 1) and the distances are multiplied back at the end: any spacing
-whose largest and smallest entries are within a factor ``1e100`` of each other
-gives the distances it would give in exact arithmetic up to rounding, never an
+:func:`scipy.ndimage.distance_transform_edt` with ``sampling=spacing``, whose
+values these are. The cost scales with the number of boundary points, not with
+the image, and is lowest when the boundaries are close. The spacing is divided
+by a power of two (exactly) so that its largest entry lies in [0.5, 1), and the
+distances are multiplied back at the end: any spacing whose largest and
+smallest entries are within a factor ``1e100`` of each other gives the
+distances it would give in exact arithmetic up to rounding, never an
 overflow to ``inf`` or an underflow to 0 of an intermediate square.
 
 Explained in the book, chapter 1 (``book/ch1/boundary.md``).
@@ -1061,7 +1066,6 @@ def hausdorff(pred, target, *, percentile=None, spacing=None, boundary="pixels",
         Weight the nearest rank by the surface elements' areas. Default: True
         when ``boundary='surfels'`` and ``method='inverted_cdf'``, else False.
     %(empty)s
-
     %(batch)s
 
     Returns
@@ -1145,6 +1149,15 @@ def hausdorff(pred, target, *, percentile=None, spacing=None, boundary="pixels",
     1.0
     >>> hausdorff(pred, np.zeros_like(target))
     inf
+
+    A stack of two images, scored one by one: the second pair has an empty
+    prediction, whose value ``one_empty=nan`` leaves out of the mean.
+
+    >>> preds, targets = np.stack([pred, 0 * pred]), np.stack([target, target])
+    >>> hausdorff(preds, targets, per_image=True, one_empty=np.nan, reduction="none")
+    array([ 2., nan])
+    >>> hausdorff(preds, targets, per_image=True, one_empty=np.nan, return_count=True)
+    (2.0, 1)
     """
     spec = _hausdorff_spec(boundary, percentile=percentile, combine=combine, method=method,
                            weighted=weighted, both_empty=both_empty, one_empty=one_empty)
@@ -1174,7 +1187,6 @@ def directed_hausdorff(pred, target, *, percentile=None, spacing=None, boundary=
         As in :func:`hausdorff`.
     %(empty)s
         The declared result does not depend on which mask is empty.
-
     %(batch)s
 
     Returns
@@ -1232,7 +1244,6 @@ def assd(pred, target, *, spacing=None, boundary="pixels", combine="pooled", bot
         and MedPy 0.5.2 ``assd``); ``'mean'``: the mean of the two directed
         averages (MedPy 0.4.0 ``assd``, changed in 0.5).
     %(empty)s
-
     %(batch)s
 
     Returns
@@ -1292,7 +1303,6 @@ def average_surface_distance(pred, target, *, spacing=None, boundary="pixels",
         See :func:`surface_distances`; surfels weight each distance by area.
     %(empty)s
         The declared result does not depend on which mask is empty.
-
     %(batch)s
 
     Returns
@@ -1352,7 +1362,6 @@ def surface_dice(pred, target, *, tolerance, spacing=None, boundary="pixels",
         elements by area (surface-distance 0.1, and MONAI 1.6 with
         ``use_subvoxels=True``).
     %(empty)s
-
     %(batch)s
 
     Returns
@@ -1420,7 +1429,6 @@ def boundary_f1(pred, target, *, tolerance, spacing=None, boundary="pixels",
     boundary : {'pixels', 'surfels'}, default 'pixels'
         See :func:`surface_distances`; surfels weigh points by area.
     %(empty)s
-
     %(batch)s
 
     Returns
@@ -1517,7 +1525,6 @@ def boundary_iou(pred, target, *, tolerance, spacing=None, metric="euclidean",
         implementation of Cheng et al. (``mask_to_boundary`` of
         boundary-iou-api, with ``dilation = k``).
     %(empty)s
-
     %(batch)s
 
     Returns
@@ -1569,7 +1576,7 @@ def boundary_iou(pred, target, *, tolerance, spacing=None, metric="euclidean",
 
 
 @fill_doc(_BATCH_DOCS)
-def surface_metrics(pred, target, metrics=("hausdorff", "hausdorff95", "assd"), *,
+def surface_metrics(pred, target, *, metrics=("hausdorff", "hausdorff95", "assd"),
                     tolerance=None, spacing=None, boundary="pixels", options=None,
                     num_classes=None, average="binary", per_image=False, ignore_index=None,
                     reduction="mean", return_count=False):
@@ -1623,7 +1630,7 @@ def surface_metrics(pred, target, metrics=("hausdorff", "hausdorff95", "assd"), 
     off them, so HD, HD95, ASSD and the surface Dice together cost about as
     much as one of them: the compute-once pattern of surface-distance 0.1
     (``compute_surface_distances`` followed by its metric functions) with the
-    options of :mod:`seglab.metrics`' :func:`~seglab.metrics.evaluate`. Each
+    options of :func:`seglab.metrics.evaluate`. Each
     value equals the metric's own call on the same inputs.
 
     Explained in the book, chapter 1 (``book/ch1/boundary.md``).
@@ -1633,7 +1640,8 @@ def surface_metrics(pred, target, metrics=("hausdorff", "hausdorff95", "assd"), 
     >>> import numpy as np
     >>> pred = np.zeros((9, 9), dtype=bool); pred[2:5, 2:5] = True
     >>> target = np.zeros((9, 9), dtype=bool); target[2:5, 3:6] = True
-    >>> surface_metrics(pred, target, ("hausdorff", "assd", "surface_dice"), tolerance=0)
+    >>> surface_metrics(pred, target, metrics=("hausdorff", "assd", "surface_dice"),
+    ...                 tolerance=0)
     {'hausdorff': 1.0, 'assd': 0.5, 'surface_dice': 0.5}
 
     Per image and class, on a stack of two label maps with three classes:
@@ -1641,8 +1649,8 @@ def surface_metrics(pred, target, metrics=("hausdorff", "hausdorff95", "assd"), 
     >>> labels = np.zeros((2, 6, 6), dtype=int); labels[:, 1:4, 1:4] = 1
     >>> labels[0, 4:, 2:4] = 2
     >>> moved = np.roll(labels, 1, axis=2)
-    >>> out = surface_metrics(moved, labels, "hausdorff", num_classes=3, average=None,
-    ...                       per_image=True, reduction="none")
+    >>> out = surface_metrics(moved, labels, metrics="hausdorff", num_classes=3,
+    ...                       average=None, per_image=True, reduction="none")
     >>> out["hausdorff"]
     array([[1., 1., 1.],
            [1., 1., 0.]])

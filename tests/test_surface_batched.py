@@ -188,7 +188,7 @@ def test_surface_metrics_equals_single_calls():
     batch = {"num_classes": 3, "average": None}
     for boundary in ("pixels", "surfels"):
         out = surface.surface_metrics(
-            pred, target, ("hausdorff", "hausdorff95", "directed_hausdorff", "assd",
+            pred, target, metrics=("hausdorff", "hausdorff95", "directed_hausdorff", "assd",
                            "average_surface_distance", "surface_dice", "boundary_f1"),
             tolerance=1.0, boundary=boundary,
             options={"hausdorff95": {"combine": "pooled"}, "assd": {"one_empty": 9.0},
@@ -208,7 +208,7 @@ def test_surface_metrics_equals_single_calls():
         assert list(out) == list(expected)
         for name, value in expected.items():
             assert_array_equal(out[name], value, err_msg=name)
-    got = surface.surface_metrics(pred == 1, target == 1, "assd", return_count=True)
+    got = surface.surface_metrics(pred == 1, target == 1, metrics="assd", return_count=True)
     assert got == {"assd": (surface.assd(pred == 1, target == 1), 1)}
 
 
@@ -216,18 +216,19 @@ def test_surface_metrics_validation():
     mask = np.zeros((6, 6), dtype=bool)
     mask[1:4, 1:4] = True
     with pytest.raises(ValueError, match="metrics must be one of"):
-        surface.surface_metrics(mask, mask, ("hausdorff", "dice"))
+        surface.surface_metrics(mask, mask, metrics=("hausdorff", "dice"))
     with pytest.raises(ValueError, match="each metric once"):
-        surface.surface_metrics(mask, mask, ("assd", "assd"))
+        surface.surface_metrics(mask, mask, metrics=("assd", "assd"))
     with pytest.raises(ValueError, match="surface_dice needs tolerance"):
-        surface.surface_metrics(mask, mask, ("surface_dice",))
+        surface.surface_metrics(mask, mask, metrics=("surface_dice",))
     with pytest.raises(ValueError, match="options key must be one of"):
-        surface.surface_metrics(mask, mask, ("assd",), options={"hausdorff": {}})
+        surface.surface_metrics(mask, mask, metrics=("assd",), options={"hausdorff": {}})
     with pytest.raises(ValueError, match=r"options\['hausdorff95'\] key must be one of"):
-        surface.surface_metrics(mask, mask, ("hausdorff95",),
+        surface.surface_metrics(mask, mask, metrics=("hausdorff95",),
                                 options={"hausdorff95": {"percentile": 90}})
     with pytest.raises(ValueError, match="combine must be one of"):
-        surface.surface_metrics(mask, mask, ("assd",), options={"assd": {"combine": "max"}})
+        surface.surface_metrics(mask, mask, metrics=("assd",),
+                                options={"assd": {"combine": "max"}})
 
 
 # ---------------------------------------------------------------------------
