@@ -19,8 +19,9 @@ before the clock starts), interleaved round-robin so that load on a shared
 machine hits every candidate alike (``_timing.median_times``); each time is the
 median of the repeats. Peak memory is the largest resident set above the
 baseline of a fresh child process that holds the masks and runs one call
-(Linux's ``VmHWM``, reset before the call), which sees PyTorch's allocations as
-well as NumPy's. The load average is printed with the results. The exit status
+(Linux's ``VmHWM``, reset before the call; glibc's mmap threshold fixed at 128
+KiB so that large arrays cannot reuse freed heap), which sees PyTorch's
+allocations as well as NumPy's. The load average is printed with the results. The exit status
 is 1 if a target is missed or a value differs.
 
 PyTorch runs with ``--torch-threads`` threads (default 1: on a shared machine
@@ -180,6 +181,9 @@ def peak_mib(size, who, metric):
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     process = context.Process(target=_child, args=(size, who, metric, queue))
+    # A fixed mmap threshold: every large array is mapped and unmapped, never served from
+    # heap memory freed while the masks were made (which would hide it from the RSS).
+    os.environ["MALLOC_MMAP_THRESHOLD_"] = "131072"
     process.start()
     value = queue.get()
     process.join()
