@@ -197,6 +197,11 @@ def check_spacing(spacing, ndim, *, name="spacing"):
         np.issubdtype(arr.dtype, np.integer) or np.issubdtype(arr.dtype, np.floating)
     ):
         raise TypeError(f"{name} must be a positive number or a sequence of them, got {spacing!r}")
+    if arr.ndim == 0:
+        raise ValueError(
+            f"{name} is a 0-d array ({arr!r}); pass a number ({name}=float({name})) for the "
+            f"same spacing on every axis, or one entry per axis of the {ndim}-D arrays"
+        )
     if arr.shape != (ndim,):
         raise ValueError(
             f"{name} must have one entry per axis of the {ndim}-D arrays, got shape {arr.shape}"
