@@ -24,7 +24,7 @@ $(TORCH): $(STAMP)
 
 ## Build the HTML book and print its path: tools/prewarm.py executes the chapters on all cores
 ## into the execution cache, then the strict build renders them (and re-executes any failure).
-book: $(STAMP)
+book: $(STAMP) $(TORCH)
 	$(PY) tools/prewarm.py
 	$(JB) build . -n -W --keep-going
 	@echo "The book is at: $(CURDIR)/$(HTML)"

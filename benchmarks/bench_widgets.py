@@ -24,7 +24,8 @@ import time
 from matplotlib.figure import Figure
 
 from seglab.viz import decisions, imbalance
-from seglab.widgets import DPI, render_png, slider
+from seglab.viz.style import DPI
+from seglab.widgets import render_png, slider
 
 BUDGET_MS = 100.0
 ROUNDS = 3

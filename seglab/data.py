@@ -511,8 +511,8 @@ def synthetic_images(
 
     Returns
     -------
-    images : ndarray of float64, shape (num_images, *shape)
-    labels : ndarray of int64, shape (num_images, *shape)
+    images : ndarray of float64, shape (num_images, ...)
+    labels : ndarray of int64, shape (num_images, ...)
         Label maps in :math:`\{0, \dots, K - 1\}`; image ``i`` has exactly the object
         pixels of ``synthetic_batch(num_images, shape, foreground_fraction=...,
         num_objects=..., seed=seed)[i]``.

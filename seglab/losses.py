@@ -96,7 +96,7 @@ _SUM_TOL = 1e-6
 
 _DOCS = {
     "scores": """\
-scores : array_like of float, shape (N, C, *spatial)
+scores : array_like of float, shape (N, C, ...)
     Logits (``from_logits=True``) or probabilities. ``C = 1``: binary,
     sigmoid of the foreground logit; ``C >= 2``: softmax over axis 1.""",
     "target": """\
@@ -481,7 +481,7 @@ def cross_entropy(scores, target, *, from_logits=True, return_grad=False, class_
     pos_weight : float, default 1.0
         Extra factor on the foreground term when ``C = 1``, as PyTorch's
         ``BCEWithLogitsLoss(pos_weight=...)``; must be 1 when ``C >= 2``.
-    weight_map : array_like of float, shape (N, *spatial), optional
+    weight_map : array_like of float, shape (N, ...), optional
         Non-negative per-pixel weight :math:`m_i`, e.g. from
         :func:`unet_weight_map`. Default: all ones.
     reduction : {'mean', 'sum', 'weighted_mean'}, default 'mean'
@@ -1521,7 +1521,7 @@ def lovasz_hinge(scores, target, *, from_logits=True, return_grad=False, pooling
 
     Parameters
     ----------
-    scores : array_like of float, shape (N, 1, *spatial)
+    scores : array_like of float, shape (N, 1, ...)
         Foreground logits, or probabilities in the open interval (0, 1) with
         ``from_logits=False`` (they are mapped to logits
         :math:`\log(p/(1-p))`).
@@ -1905,7 +1905,7 @@ def unet_weight_map(target, *, w0=10.0, sigma=5.0, class_weights=None, spacing=N
 
     Parameters
     ----------
-    target : array_like of int or bool, shape (N, *spatial)
+    target : array_like of int or bool, shape (N, ...)
         Label maps; the objects are the connected components of the non-zero
         labels of each image.
     w0 : float, default 10.0
@@ -1925,7 +1925,7 @@ def unet_weight_map(target, *, w0=10.0, sigma=5.0, class_weights=None, spacing=N
 
     Returns
     -------
-    weights : ndarray of float64, shape (N, *spatial)
+    weights : ndarray of float64, shape (N, ...)
         :math:`w(x) = w_c(x) + w_0 \exp\big(-(d_1(x) + d_2(x))^2 / (2\sigma^2)\big)`.
 
     Raises

@@ -148,7 +148,7 @@ class FilterBank:
 
         Parameters
         ----------
-        images : array_like, shape (N, *spatial)
+        images : array_like, shape (N, ...)
             Single-channel images, finite reals.
 
         Returns
@@ -173,13 +173,13 @@ class FilterBank:
 
         Parameters
         ----------
-        images : array_like, shape (N, *spatial)
+        images : array_like, shape (N, ...)
             Training images, finite reals.
 
         Returns
         -------
         FilterBank
-            ``self``, with :attr:`mean_` and :attr:`std_` set.
+            ``self``, with ``mean_`` and ``std_`` set.
         """
         feats = self.features(images)
         axes = (0, *range(2, feats.ndim))
@@ -194,12 +194,12 @@ class FilterBank:
 
         Parameters
         ----------
-        images : array_like, shape (N, *spatial)
+        images : array_like, shape (N, ...)
             Images with as many spatial dimensions as at :meth:`fit`, finite reals.
 
         Returns
         -------
-        ndarray of float64, shape (N, num_features, *spatial)
+        ndarray of float64, shape (N, num_features, ...)
             :math:`(L_f - \\mu_f) / s_f` for each feature :math:`f` (see Notes of the
             class); the input of :class:`PixelLogisticRegression` or :class:`TinyCNN`.
 
@@ -300,12 +300,12 @@ class _Model:
 
         Parameters
         ----------
-        x : array_like, shape (N, in_channels, *spatial)
+        x : array_like, shape (N, in_channels, ...)
             Inputs, finite reals (2-D images for :class:`TinyCNN`).
 
         Returns
         -------
-        logits : ndarray of float64, shape (N, num_classes, *spatial)
+        logits : ndarray of float64, shape (N, num_classes, ...)
         backward : callable
             ``backward(grad_logits)`` takes :math:`\\partial L / \\partial s` (the shape
             of ``logits``) and returns a dict of :math:`\\partial L / \\partial \\theta`
@@ -334,7 +334,7 @@ class _Model:
 
         Returns
         -------
-        ndarray of float64, shape (N, num_classes, *spatial)
+        ndarray of float64, shape (N, num_classes, ...)
             With one output, the probability of the foreground; with :math:`K` outputs,
             the probability of each class (summing to 1 over axis 1).
         """
@@ -390,7 +390,7 @@ class PixelLogisticRegression(_Model):
         s_{n c x} = \sum_f W_{c f}\, z_{n f x} + b_c,
 
     so each pixel is classified from its own feature vector only. Given the gradient
-    :math:`g = \partial L / \partial s` of a loss, :meth:`forward`'s backward function
+    :math:`g = \partial L / \partial s` of a loss, ``forward``'s backward function
     returns
 
     .. math::
@@ -782,9 +782,9 @@ def train(model, inputs, targets, *, loss, steps=None, epochs=None, lr=1e-2, bat
     ----------
     model : PixelLogisticRegression or TinyCNN
         The model, updated in place.
-    inputs : array_like, shape (N, C_in, *spatial)
+    inputs : array_like, shape (N, C_in, ...)
         Training inputs (e.g. :meth:`FilterBank.transform` of the images).
-    targets : array_like, shape (N, *spatial) or (N, C, *spatial)
+    targets : array_like, shape (N, ...) or (N, C, ...)
         Integer labels or one-hot / soft targets, passed to ``loss`` batch by batch
         unchanged.
     loss : callable

@@ -69,7 +69,7 @@ __all__ = [
 _POPULATION = {**{name: (name, "binary") for name in METRICS}, "miou": ("iou", "macro")}
 
 #: Keys of the dictionaries returned by :func:`rates_to_metrics` and
-#: :func:`expected_metrics`, in that order: the names of :data:`seglab.metrics.METRICS`
+#: :func:`expected_metrics`, in that order: the names of ``seglab.metrics.METRICS``
 #: but ``'tversky_index'`` (which needs weights), then ``'miou'``.
 POPULATION_METRICS = tuple(name for name in _POPULATION if name != "tversky_index")
 
@@ -824,7 +824,7 @@ def threshold_curve(
     thresholds : float or array_like
         Thresholds in [0, 1].
     metric : str, optional
-        A name of :data:`seglab.metrics.METRICS` (``'dice'``, the default, ``'iou'``,
+        A name of ``seglab.metrics.METRICS`` (``'dice'``, the default, ``'iou'``,
         ``'tversky_index'``, ``'accuracy'``, ``'balanced_accuracy'``, ``'precision'``,
         ``'recall'``, ``'specificity'``, ``'mcc'``) or ``'miou'`` (two-class mean IoU),
         applied to the expected counts (see :func:`expected_confusion`) with the

@@ -159,7 +159,7 @@ def loss(name, scores, target, **options):
     ----------
     name : str
         A loss of :mod:`seglab.losses` (one of :data:`LOSSES`), e.g. ``'soft_dice_loss'``.
-    scores : torch.Tensor of float, shape (N, C, *spatial)
+    scores : torch.Tensor of float, shape (N, C, ...)
         Logits (``from_logits=True``) or probabilities, as in :mod:`seglab.losses`.
     target : torch.Tensor or array_like
         Label map (long) of shape ``(N, *spatial)`` or one-hot / soft labels of the shape
@@ -294,7 +294,7 @@ def _make_function(name):
 
     Parameters
     ----------
-    scores : torch.Tensor of float, shape (N, C, *spatial)
+    scores : torch.Tensor of float, shape (N, C, ...)
         Logits or probabilities (``from_logits=False``); the gradient flows to it.
     target : torch.Tensor or array_like
         Labels, as in :func:`seglab.losses.{name}`; a constant.

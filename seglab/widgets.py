@@ -21,7 +21,7 @@ so the HTML pages show the static view. Without JavaScript the static view still
 shows the first frame.
 
 Only this module and :mod:`seglab.viz` import matplotlib; ipywidgets is imported
-lazily, when a live view is built. The resolution of the frames, :data:`DPI`, is the one
+lazily, when a live view is built. The resolution of the frames, ``DPI``, is the one
 of every figure (:data:`seglab.viz.style.DPI`).
 
 Explained in the book, chapter 1 (``book/ch1/index.md``).
@@ -41,9 +41,9 @@ import uuid
 from matplotlib.figure import Figure
 from PIL import Image
 
-from .viz.style import DPI
+from .viz.style import DPI  # the frames' resolution; documented in seglab.viz.style
 
-__all__ = ["DPI", "MAX_FRAMES", "Param", "Slider", "palette_png", "render_png", "slider"]
+__all__ = ["MAX_FRAMES", "Param", "Slider", "palette_png", "render_png", "slider"]
 
 #: Largest parameter grid a static slider precomputes (frames are PNGs in the page).
 MAX_FRAMES = 120
@@ -245,7 +245,7 @@ class Slider:
     shape : tuple of int
         Number of values of each parameter; the frames form this grid.
     live, static : bool
-        Which renderings :meth:`_repr_mimebundle_` produces.
+        Which renderings ``_repr_mimebundle_`` produces.
 
     Examples
     --------
@@ -272,11 +272,11 @@ class Slider:
 
     @property
     def num_frames(self):
-        """Number of parameter combinations (the product of :attr:`shape`)."""
+        """Number of parameter combinations (the product of ``shape``)."""
         return math.prod(self.shape)
 
     def kwargs(self, index):
-        """Keyword arguments of frame ``index`` (flat, C order over :attr:`shape`)."""
+        """Keyword arguments of frame ``index`` (flat, C order over ``shape``)."""
         if not 0 <= index < self.num_frames:
             raise IndexError(f"frame index {index} out of range for {self.num_frames} frames")
         position = _unravel(index, self.shape)
@@ -444,7 +444,7 @@ def slider(func, /, *, live=True, static=True, **params):
         installed.
     static : bool, optional
         Include the kernel-free HTML view: every frame of the grid precomputed as a
-        PNG (at :data:`DPI` dots per inch) and switched by inline JavaScript.
+        PNG (at ``DPI`` dots per inch) and switched by inline JavaScript.
     **params : sequence or Param
         For each keyword of ``func``, the values to slide through (the first one is
         shown first), or a :class:`Param` with a label and a format.

@@ -51,6 +51,7 @@ _MARKED_FILES = {
     "test_book_checks_ch2.py": "book",
     "test_book_checks_ch3.py": "book",
     "test_book_checks_ch4.py": "book",
+    "test_book_api.py": "book",
     "test_book_html.py": "book",
     "test_book_numbering.py": "book",
     "test_book_shape.py": "book",

@@ -3,7 +3,7 @@ r"""The look shared by every figure and slider frame: resolution, colours, error
 Colours are the Okabe–Ito palette, distinguishable under the common colour-vision
 deficiencies; continuous maps use ``cividis`` or ``viridis``. An error map shows each
 pixel of a prediction against its target as one of four categories, TN / FP / FN / TP,
-in fixed colours. :mod:`seglab.widgets` takes its resolution :data:`DPI` from here.
+in fixed colours. :mod:`seglab.widgets` takes its resolution ``DPI`` from here.
 
 Explained in the book, chapter 1 (``book/ch1/index.md``).
 """
