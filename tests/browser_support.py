@@ -4,9 +4,14 @@ Imported by ``conftest.py`` (fixtures) and the browser test modules; ``conftest.
 folder on ``sys.path`` (pytest runs with ``--import-mode=importlib``).
 """
 
+import functools
+import http.server
 import os
 import re
+import socketserver
+import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -18,6 +23,31 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first
                   "--disable-background-networking", "--disable-component-update",
                   "--disable-sync"]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
+        pass
+
+
+class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+@functools.cache
+def serve_folder(directory):
+    """Serve ``directory`` on 127.0.0.1 at a free port for the rest of the process; its URL."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = _Server(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+def is_local(url):
+    """True for a URL that stays on this machine (loopback, data:, blob:, about:, file:)."""
+    parts = urlsplit(url)
+    return parts.scheme in {"data", "blob", "about", "file"} or parts.hostname in LOCAL_HOSTS
 
 
 def required():
