@@ -22,9 +22,10 @@ book: $(STAMP) node
 	$(JB) build . -n -W --keep-going
 	@echo "The book is at: $(CURDIR)/$(HTML)"
 
-## The same book readable with no internet: MathJax, require.js and the ipywidgets HTML manager
-## vendored from the npm registry (pinned in tools/offline.py, cached in .cache/) into the site's
-## vendor/ folder; _config.offline.yml overrides _config.yml. Reuses the execution cache.
+## The same book readable with no internet: require.js, the ipywidgets HTML manager and MathJax
+## (for live code; the formulas are rendered at build time) vendored from the npm registry (pinned
+## in tools/offline.py, cached in .cache/) into the site's vendor/ folder; _config.offline.yml
+## overrides _config.yml. Reuses the execution cache and the rendered formulas.
 OFFLINE := _build/offline/_build/html
 book-offline: $(STAMP) node
 	$(PY) tools/offline.py

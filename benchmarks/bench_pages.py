@@ -14,9 +14,11 @@ Budgets (the acceptance criteria of the build-time math): the heaviest page full
 1.5 s at most, and no page more than 1 s slower than ``book/intro`` was with client-side
 MathJax (0.85 s on the 2-core reference machine): 1.85 s.
 
-Run: ``.venv/bin/python benchmarks/bench_pages.py [--site PATH] [--runs N]`` (default: the
-offline build, ``_build/offline/_build/html``; ``make book-offline`` first). Exits with status 1
-if a budget is missed.
+Run: ``.venv/bin/python benchmarks/bench_pages.py [--site PATH] [--before PATH] [--runs N]``
+(default: the offline build, ``_build/offline/_build/html``; ``make book-offline`` first).
+``--before`` names another build (a copy of the site made before a change), loaded alternately
+with ``--site`` so that both see the same load. Exits with status 1 if ``--site`` misses a
+budget.
 """
 
 import argparse
@@ -87,28 +89,9 @@ def measure(browser, url):
         context.close()
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--site", type=Path, default=SITE, help="built HTML folder")
-    parser.add_argument("--runs", type=int, default=3, help="loads per page (median)")
-    args = parser.parse_args()
-    if not (args.site / "index.html").exists():
-        sys.exit(f"{args.site} has no index.html: run `make book-offline` first")
-    from playwright.sync_api import sync_playwright
-
-    base = serve_folder(args.site.resolve())
-    documents = toc_documents()
-    runs = {document: [] for document in documents}
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                             args=CHROMIUM_FLAGS)
-        measure(browser, base + f"{documents[0]}.html")  # warm-up: server, disk cache, JIT
-        for _ in range(args.runs):
-            for document in documents:
-                runs[document].append(measure(browser, base + f"{document}.html"))
-        browser.close()
-
-    print(f"site: {args.site} ({args.runs} loads per page, medians)")
+def _table(site, runs, count):
+    """Print the medians of one site; return its fully-rendered times by page."""
+    print(f"site: {site} ({count} loads per page, medians)")
     print(f"{'page':32} {'KiB':>6} {'DOMContentLoaded':>17} {'load':>7} {'rendered':>9}  MathJax")
     rendered = {}
     for document, loads in runs.items():
@@ -118,13 +101,47 @@ def main():
         mathjax = "client" if any(load["mathjax"] for load in loads) else "none"
         print(f"{document:32} {med['bytes'] / 1024:6.0f} {med['dcl']:16.2f}s {med['load']:6.2f}s "
               f"{med['rendered']:8.2f}s  {mathjax}")
+    return rendered
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--site", type=Path, default=SITE, help="built HTML folder")
+    parser.add_argument("--before", type=Path, action="append", default=[],
+                        help="another build of the book (e.g. a copy made before a change), "
+                             "loaded alternately with --site for comparison; no budget")
+    parser.add_argument("--runs", type=int, default=3, help="loads per page (median)")
+    args = parser.parse_args()
+    sites = [args.site, *args.before]
+    for site in sites:
+        if not (site / "index.html").exists():
+            sys.exit(f"{site} has no index.html: run `make book-offline` first")
+    from playwright.sync_api import sync_playwright
+
+    bases = {site: serve_folder(site.resolve()) for site in sites}
+    documents = toc_documents()
+    runs = {site: {document: [] for document in documents} for site in sites}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                             args=CHROMIUM_FLAGS)
+        for base in bases.values():  # warm-up: server, disk cache, JIT
+            measure(browser, base + f"{documents[0]}.html")
+        for _ in range(args.runs):
+            for document in documents:
+                for site, base in bases.items():  # alternately: the same load on each site
+                    runs[site][document].append(measure(browser, base + f"{document}.html"))
+        browser.close()
+
+    for site in args.before:
+        _table(site, runs[site], args.runs)
+        print()
+    rendered = _table(args.site, runs[args.site], args.runs)
     heaviest = max(rendered, key=rendered.get)
     print(f"heaviest: {heaviest} {rendered[heaviest]:.2f} s (budget {HEAVIEST_BUDGET} s); "
           f"every page within {PAGE_BUDGET:.2f} s (book/intro before + 1 s)")
     missed = [d for d, t in rendered.items() if t > PAGE_BUDGET]
     if rendered[heaviest] > HEAVIEST_BUDGET or missed:
-        print(f"OVER BUDGET: {heaviest if rendered[heaviest] > HEAVIEST_BUDGET else ''} "
-              f"{missed}")
+        print(f"OVER BUDGET: {missed}")
         return 1
     return 0
 

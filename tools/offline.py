@@ -35,8 +35,9 @@ PACKAGES = {
     "@jupyter-widgets/html-manager": ("1.0.15", "package/dist/", "html-manager"),
 }
 
-# Bundles of MathJax's es5/ folder the book does not load (it loads tex-mml-chtml.js, which
-# pulls components from input/, output/, a11y/, sre/, ui/ and adaptors/ on demand).
+# Bundles of MathJax's es5/ folder the book does not load. The formulas are rendered when the book
+# is built (book/_ext/seglab_math); a page loads tex-mml-chtml.js (which pulls components from
+# input/, output/, a11y/, sre/, ui/ and adaptors/ on demand) only when live code (Thebe) starts.
 _SKIP = {"tex-chtml-full-speech.js", "tex-chtml-full.js", "tex-chtml.js", "tex-mml-svg.js",
          "tex-svg-full.js", "tex-svg.js", "mml-svg.js", "mml-chtml.js", "latest.js",
          "node-main.js"}

@@ -73,7 +73,10 @@
 
   function typeset() {
     scheduled = false;
-    const elements = Array.from(pending).filter((element) => element.isConnected);
+    // Each formula once: MathJax would typeset an element twice if it were also inside another.
+    const connected = Array.from(pending).filter((element) => element.isConnected);
+    const elements = connected.filter((element) => !connected.some(
+      (other) => other !== element && other.contains(element)));
     pending.clear();
     loadMathJax()
       .then(() => window.MathJax.typesetPromise(elements))
