@@ -36,6 +36,7 @@ rendered once.
 
 import hashlib
 import html
+import itertools
 import json
 import os
 import queue
@@ -95,7 +96,8 @@ class Renderer:
             self.cache = {}
         self.dirty = False
         self.replies = {}
-        self.ids = {}
+        self.ids = {}  # request id -> key, until its answer arrives
+        self.counter = itertools.count(1)
         self.condition = threading.Condition()
         self.process = None
         self.outbox = queue.Queue()
@@ -142,7 +144,7 @@ class Renderer:
                 return
             if self.process is None:
                 self._start()
-            request["id"] = len(self.ids) + len(self.replies) + 1
+            request["id"] = next(self.counter)
             self.ids[request["id"]] = key
         self.outbox.put(json.dumps(request) + "\n")
 
