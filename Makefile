@@ -7,7 +7,7 @@ STAMP   := $(VENV)/.installed
 JB      := $(VENV)/bin/jupyter-book
 HTML    := _build/html/index.html
 
-.PHONY: book book-offline demo chromium test unit bench figures lint clean
+.PHONY: book book-offline demo chromium node test unit bench figures lint clean
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -24,18 +24,17 @@ $(TORCH): $(STAMP)
 
 ## Build the HTML book and print its path: tools/prewarm.py executes the chapters on all cores
 ## into the execution cache, then the strict build renders them (and re-executes any failure).
-book: $(STAMP) $(TORCH)
+book: $(STAMP) $(TORCH) node
 	$(PY) tools/prewarm.py
 	$(JB) build . -n -W --keep-going
 	@echo "The book is at: $(CURDIR)/$(HTML)"
 
-## The same book readable with no internet: MathJax, require.js and the ipywidgets HTML manager
-## vendored from the npm registry (pinned in tools/offline.py, cached in .cache/) into the site's
-## vendor/ folder; _config.offline.yml overrides _config.yml. Reuses the execution cache.
+## The same book readable with no internet: require.js, the ipywidgets HTML manager and MathJax
+## (for live code; the formulas are rendered at build time) vendored from the npm registry (pinned
+## in tools/offline.py, cached in .cache/) into the site's vendor/ folder; _config.offline.yml
+## overrides _config.yml. Reuses the execution cache and the rendered formulas.
 OFFLINE := _build/offline/_build/html
-book-offline: $(STAMP)
-	@command -v npm >/dev/null || { export DEBIAN_FRONTEND=noninteractive; \
-	  apt-get update -qq >/dev/null && apt-get install -y -qq npm >/dev/null; }
+book-offline: $(STAMP) node
 	$(PY) tools/offline.py
 	$(JB) build . -n -W --keep-going --config _build/offline/_config.yml --path-output _build/offline
 	@echo "The offline book is at: $(CURDIR)/$(OFFLINE)/index.html"
@@ -50,6 +49,14 @@ demo: $(STAMP)
 	@echo "Classroom dashboard: http://127.0.0.1:$(DEMO_PORT)/ (Ctrl-C to stop)"
 	$(VENV)/bin/voila notebooks/dashboard.ipynb $(VOILA_OPTS)
 
+## Node.js and npm (as root, when missing): MathJax renders the book's formulas while it is built
+## (book/_ext/seglab_math, MathJax packed once from the npm registry into .cache/), and
+## tools/offline.py packs the offline site's JavaScript.
+node:
+	@command -v node >/dev/null && command -v npm >/dev/null || { \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq >/dev/null && apt-get install -y -qq nodejs npm >/dev/null; }
+
 ## Debian's Chromium for the browser tests (as root, when it is missing; quiet and idempotent).
 chromium:
 	@test -x /usr/bin/chromium || { \
@@ -59,7 +66,7 @@ chromium:
 ## Every test: the strict book builds (zero warnings; published and offline), then pytest (units,
 ## properties, conformance, bad input, doctests, notebook execution, a fresh Binder-like venv,
 ## the built HTML in headless Chromium, the Voila dashboard), then lint.
-test: $(STAMP) $(TORCH) chromium
+test: $(STAMP) $(TORCH) chromium node
 	rm -rf _build/html $(OFFLINE)
 	$(PY) tools/prewarm.py
 	$(JB) build . -n -W --keep-going

@@ -4,9 +4,14 @@ Imported by ``conftest.py`` (fixtures) and the browser test modules; ``conftest.
 folder on ``sys.path`` (pytest runs with ``--import-mode=importlib``).
 """
 
+import functools
+import http.server
 import os
 import re
+import socketserver
+import threading
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -18,6 +23,36 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first
                   "--disable-background-networking", "--disable-component-update",
                   "--disable-sync"]
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+#: The two builds of the book: ``make book-offline`` and ``make book``.
+SITES = {
+    "offline": ROOT / "_build" / "offline" / "_build" / "html",
+    "published": ROOT / "_build" / "html",
+}
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
+        pass
+
+
+class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+@functools.cache
+def serve_folder(directory):
+    """Serve ``directory`` on 127.0.0.1 at a free port for the rest of the process; its URL."""
+    handler = functools.partial(_QuietHandler, directory=str(directory))
+    server = _Server(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+def is_local(url):
+    """True for a URL that stays on this machine (loopback, data:, blob:, about:, file:)."""
+    parts = urlsplit(url)
+    return parts.scheme in {"data", "blob", "about", "file"} or parts.hostname in LOCAL_HOSTS
 
 
 def required():
@@ -29,6 +64,16 @@ def skip_or_fail(reason):
     if required():
         pytest.fail(f"{reason} (SEGLAB_BROWSER_TESTS=required)", pytrace=False)
     pytest.skip(reason)
+
+
+def built_site(name):
+    """The folder of a built site (a key of ``SITES``); skip, or fail, when it is not built."""
+    site = SITES[name]
+    if not (site / "index.html").exists():
+        target = "make book-offline" if name == "offline" else "make book"
+        skip_or_fail(f"the {name} site is not built ({site}/index.html is missing): "
+                     f"run `{target}`")
+    return site
 
 
 def toc_documents(toc_path=ROOT / "_toc.yml"):
@@ -71,11 +116,16 @@ def slug(document):
     return re.sub(r"[^\w.-]+", "__", document)
 
 
-def wait_for_mathjax(page):
-    """Wait until MathJax (loaded by the page) has typeset it."""
-    page.wait_for_function(
-        "() => window.MathJax && MathJax.startup && MathJax.startup.promise", timeout=20_000)
-    page.evaluate("() => MathJax.startup.promise")
+def wait_for_math(page):
+    """Wait until the page's formulas are laid out in their own fonts.
+
+    The formulas are HTML written when the book was built (book/_ext/seglab_math): no MathJax
+    runs in the page. Their glyphs come from MathJax's web fonts (``_static/seglab-math/``),
+    which the browser fetches once the layout asks for them; until then the formulas have the
+    widths of a fallback font. ``document.fonts.ready`` settles when those loads have finished.
+    """
+    page.wait_for_load_state("load")
+    page.evaluate("() => document.fonts.ready.then(() => true)")
 
 
 def wait_for_images(page):

@@ -9,14 +9,9 @@ Outside ``make test`` the browser tests skip when Chromium or a built site is mi
 test`` sets ``SEGLAB_BROWSER_TESTS=required``, which turns those skips into failures.
 """
 
-import functools
-import http.server
 import os
-import socketserver
 import sys
-import threading
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from hypothesis import settings
@@ -26,7 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from browser_support import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_FLAGS,
-    LOCAL_HOSTS,
+    is_local,
+    serve_folder,
     skip_or_fail,
     toc_documents,
 )
@@ -78,29 +74,10 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("document", documents, ids=documents)
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
-        pass
-
-
-class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-@functools.cache
-def _serve(directory):
-    """Serve ``directory`` on 127.0.0.1 at a free port for the rest of the session."""
-    handler = functools.partial(_QuietHandler, directory=str(directory))
-    server = _Server(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_address[1]}/"
-
-
 @pytest.fixture(scope="session")
 def serve():
     """``serve(directory)`` returns the base URL of a local web server for that folder."""
-    return _serve
+    return serve_folder
 
 
 @pytest.fixture(scope="session")
@@ -127,8 +104,7 @@ class Offline:
 
     def route(self, route):
         url = route.request.url
-        parts = urlsplit(url)
-        if parts.scheme in {"data", "blob", "about", "file"} or parts.hostname in LOCAL_HOSTS:
+        if is_local(url):
             route.continue_()
         else:
             self.blocked.append(url)

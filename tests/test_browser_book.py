@@ -3,18 +3,20 @@
 Headless Debian Chromium (fixtures in ``conftest.py``) opens each page of the table of contents
 from a local web server, with every request to another machine aborted, in two builds:
 
-* ``offline`` (``make book-offline``, ``_build/offline/_build/html``): MathJax, require.js and the
+* ``offline`` (``make book-offline``, ``_build/offline/_build/html``): require.js and the
   ipywidgets HTML manager are served from the site itself, so *everything* must work: no
-  JavaScript error, no request leaves the machine, every formula typeset by MathJax (no TeX
-  error, no raw ``$$``/``\\(`` left in the text), every sphinx-proof theorem and proof rendered,
+  JavaScript error, no request leaves the machine, every formula rendered (no TeX error, no raw
+  ``$$``/``\\(`` left in the text), every sphinx-proof theorem and proof rendered,
   every image decoded, every static slider answering each step with the right frame. A
   full-page screenshot of each page goes to ``_build/screenshots/``.
 * ``published`` (``make book``, ``_build/html``, what GitHub Pages serves): the same checks (the
-  first slider of each page only: the slider HTML is the same in both builds) except
-  that math cannot be typeset here (MathJax comes from a CDN that this machine cannot reach; the
-  offline build typesets the same TeX with the same MathJax 3). Console errors caused by those
-  aborted CDN requests are expected; every other error fails, e.g. sphinx-thebe's
+  first slider of each page only: the slider HTML is the same in both builds). Console errors
+  caused by aborted CDN requests are expected; every other error fails, e.g. sphinx-thebe's
   ``Identifier 'THEBE_JS_URL' has already been declared`` (fixed by ``book/_ext/seglab_assets``).
+
+In both builds MathJax rendered the formulas when the book was built (``book/_ext/seglab_math``):
+they are HTML in the page, and no MathJax runs to read it (``test_browser_math.py`` checks that,
+their MathML for screen readers, their fonts, copying and the live-code path).
 
 ``make test`` builds both sites before pytest runs; elsewhere these tests skip without a build.
 """
@@ -25,20 +27,17 @@ import jupytext
 import pytest
 from browser_support import (
     ROOT,
+    SITES,
+    built_site,
     required,
-    skip_or_fail,
     slug,
     source_of,
     toc_documents,
     wait_for_images,
-    wait_for_mathjax,
+    wait_for_math,
 )
 from bs4 import BeautifulSoup
 
-SITES = {
-    "offline": ROOT / "_build" / "offline" / "_build" / "html",
-    "published": ROOT / "_build" / "html",
-}
 SCREENSHOTS = ROOT / "_build" / "screenshots"
 
 # Opening fence of a sphinx-proof directive: ```{prf:theorem} or :::{prf:proof} (not the role).
@@ -46,7 +45,7 @@ PRF_DIRECTIVE = re.compile(r"^\s*(`{3,}|:{3,})\{prf:(\w+)\}", re.MULTILINE)
 # TeX left as text: display/inline delimiters, environments, or $...\command...$.
 RAW_TEX = re.compile(r"\$\$|\\\(|\\\)|\\\[|\\\]|\\begin\{|\$[^$\n]*\\[A-Za-z]+[^$\n]*\$")
 
-# Text of the article with code, scripts and typeset math removed (raw TeX must not remain).
+# Text of the article with code, scripts and rendered math removed (raw TeX must not remain).
 _ARTICLE_TEXT = """() => {
   const article = document.querySelector("article") || document.body;
   const copy = article.cloneNode(true);
@@ -62,8 +61,8 @@ _MATH_STATE = """() => {
     untypeset: math.filter((m) => !m.querySelector("mjx-container"))
         .map((m) => m.textContent.slice(0, 80)),
     containers: document.querySelectorAll("article mjx-container").length,
-    errors: Array.from(document.querySelectorAll("mjx-merror"))
-        .map((e) => e.textContent.slice(0, 80)),
+    errors: Array.from(document.querySelectorAll("mjx-merror, [data-mjx-error]"))
+        .map((e) => e.getAttribute("data-mjx-error") || e.textContent.slice(0, 80)),
   };
 }"""
 
@@ -88,15 +87,6 @@ _SLIDER_STATE = """([root, input]) => {
     label: JSON.parse(el.dataset.labels)[Number(el.value)],
   };
 }"""
-
-
-def _site(name):
-    site = SITES[name]
-    if not (site / "index.html").exists():
-        target = "make book-offline" if name == "offline" else "make book"
-        skip_or_fail(f"the {name} site is not built ({site}/index.html is missing): "
-                     f"run `{target}`")
-    return site
 
 
 def _expected_proofs(source):
@@ -144,7 +134,7 @@ def _move_every_slider(page, document, *, limit=None):
 
 @pytest.mark.parametrize("site_name", ["offline", "published"])
 def test_page_in_browser(offline_page, serve, document, site_name):
-    site = _site(site_name)
+    site = built_site(site_name)
     page, offline, errors = offline_page
     html = site / f"{document}.html"
     assert html.exists(), f"{document} is in _toc.yml but {html} was not built"
@@ -152,10 +142,10 @@ def test_page_in_browser(offline_page, serve, document, site_name):
     response = page.goto(serve(site) + f"{document}.html", wait_until="load")
     assert response is not None and response.ok, f"{document}: HTTP {response and response.status}"
 
-    # Math: typeset by MathJax (offline site: MathJax is part of the site).
+    # Math: rendered by MathJax when the book was built, in both sites.
     math = page.evaluate(_MATH_STATE)
-    if site_name == "offline" and math["math"]:
-        wait_for_mathjax(page)
+    if math["math"]:
+        wait_for_math(page)
         math = page.evaluate(_MATH_STATE)
         assert math["untypeset"] == [], f"{document}: math left untypeset: {math['untypeset'][:5]}"
         assert math["containers"] >= math["math"]
@@ -198,8 +188,8 @@ def test_page_in_browser(offline_page, serve, document, site_name):
             "() => typeof THEBE_JS_URL === 'string' && typeof initThebe === 'function'"), (
             f"{document}: the Thebe button is there but sphinx-thebe is not configured")
 
-    # JavaScript errors (after the sliders moved). On the published site MathJax and other CDN
-    # scripts are aborted here; only the resulting "Failed to load resource" lines are expected.
+    # JavaScript errors (after the sliders moved). On the published site CDN requests are
+    # aborted here; only the resulting "Failed to load resource" lines are expected.
     found = errors.errors
     if site_name == "published":
         found = [e for e in found
@@ -227,7 +217,7 @@ def _is_notebook(source):
 
 def test_launch_buttons_point_at_the_repository(document):
     """Binder and Thebe on every executable page, Colab on every .ipynb, all at our repository."""
-    site = _site("published")
+    site = built_site("published")
     source = source_of(document)
     if not _is_notebook(source):
         pytest.skip(f"{document} has no code to launch")

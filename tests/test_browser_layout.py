@@ -1,9 +1,9 @@
 """Wide content in the built book: no formula, table or output cut off at the text column's edge.
 
 Every page of _toc.yml is opened in headless Chromium (fixtures in ``conftest.py``) from the
-offline site (``make book-offline``), where MathJax typesets the formulas, at the default
-desktop width (1280 px viewport) and at a phone width (400 px). The main column is the page's
-``<article>``.
+offline site (``make book-offline``), whose formulas MathJax rendered when the book was built
+(measured once their web fonts have loaded), at the default desktop width (1280 px viewport)
+and at a phone width (400 px). The main column is the page's ``<article>``.
 
 * Display math: each typeset formula (``mjx-container[display]``, whose ``mjx-math`` child is
   the formula itself) either fits its container (the ``mjx-container``, inside the column), or
@@ -20,7 +20,7 @@ desktop width (1280 px viewport) and at a phone width (400 px). The main column 
 """
 
 import pytest
-from browser_support import ROOT, skip_or_fail, wait_for_images, wait_for_mathjax
+from browser_support import ROOT, skip_or_fail, wait_for_images, wait_for_math
 
 SITE = ROOT / "_build" / "offline" / "_build" / "html"
 WIDTHS = {"desktop": 1280, "narrow": 400}
@@ -89,7 +89,7 @@ def _open(page, serve, document, width):
     response = page.goto(serve(SITE) + f"{document}.html", wait_until="load")
     assert response is not None and response.ok, f"{document}: HTTP {response and response.status}"
     if page.locator("article .math").count():
-        wait_for_mathjax(page)
+        wait_for_math(page)
     wait_for_images(page)
 
 

@@ -14,29 +14,30 @@ Run from anywhere: ``python tools/offline.py`` prints the merged config's path.
 
 import json
 import shutil
-import subprocess
 import sys
-import tarfile
 from pathlib import Path
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-CACHE = ROOT / ".cache"
-TARBALLS = CACHE / "npm"
+sys.path.insert(0, str(ROOT / "book" / "_ext"))
+
+from seglab_npm import CACHE, MATHJAX, unpack  # noqa: E402
+
 SITE = CACHE / "vendor-site"
 VENDOR = SITE / "vendor"
 OUT = ROOT / "_build" / "offline"
 
 #: npm package -> (exact version, members of its tarball to copy, destination under vendor/).
 PACKAGES = {
-    "mathjax": ("3.2.2", "package/es5/", "mathjax"),
+    MATHJAX[0]: (MATHJAX[1], "package/es5/", "mathjax"),
     "requirejs": ("2.3.7", "package/require.js", "require.js"),
     "@jupyter-widgets/html-manager": ("1.0.15", "package/dist/", "html-manager"),
 }
 
-# Bundles of MathJax's es5/ folder the book does not load (it loads tex-mml-chtml.js, which
-# pulls components from input/, output/, a11y/, sre/, ui/ and adaptors/ on demand).
+# Bundles of MathJax's es5/ folder the book does not load. The formulas are rendered when the book
+# is built (book/_ext/seglab_math); a page loads tex-mml-chtml.js (which pulls components from
+# input/, output/, a11y/, sre/, ui/ and adaptors/ on demand) only when live code (Thebe) starts.
 _SKIP = {"tex-chtml-full-speech.js", "tex-chtml-full.js", "tex-chtml.js", "tex-mml-svg.js",
          "tex-svg-full.js", "tex-svg.js", "mml-svg.js", "mml-chtml.js", "latest.js",
          "node-main.js"}
@@ -54,21 +55,7 @@ WIDGETS_CONFIG = """// Written by tools/offline.py (make book-offline).
 """
 
 
-def _tarball(name, version):
-    stem = name.lstrip("@").replace("/", "-")
-    path = TARBALLS / f"{stem}-{version}.tgz"
-    if not path.exists():
-        TARBALLS.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["npm", "pack", "--silent", f"{name}@{version}",
-                        "--pack-destination", str(TARBALLS)],
-                       check=True, stdout=subprocess.DEVNULL)
-    return path
-
-
-def _wanted(member, prefix):
-    if not member.isfile() or not member.name.startswith(prefix):
-        return False
-    rest = member.name[len(prefix):]
+def _wanted(rest):
     return not (rest.endswith(".map") or rest in _SKIP or rest == "embed.js")
 
 
@@ -82,14 +69,7 @@ def vendor():
     shutil.rmtree(VENDOR, ignore_errors=True)
     VENDOR.mkdir(parents=True)
     for name, (version, prefix, dest) in PACKAGES.items():
-        with tarfile.open(_tarball(name, version)) as tar:
-            for member in tar.getmembers():
-                if not _wanted(member, prefix):
-                    continue
-                rest = member.name[len(prefix):]
-                target = VENDOR / dest / rest if rest else VENDOR / dest
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_bytes(tar.extractfile(member).read())
+        unpack(name, version, prefix, VENDOR / dest, _wanted)
     (VENDOR / "widgets-config.js").write_text(WIDGETS_CONFIG, encoding="utf-8")
     stamp.write_text(json.dumps(wanted, indent=1))
 
