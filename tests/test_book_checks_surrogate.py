@@ -46,6 +46,12 @@ MUTATIONS = [
      "assert soft_dice_fixed_gap(R(1, 5)) > 0 > soft_dice_fixed_gap(R(1, 4))"),
     ("prop-ch4-soft-weight-fails",
      "<= best_dice(p, eta) + 1e-12", "<= 0.9 * best_dice(p, eta) + 1e-12"),
+    ("prop-ch4-ce-dice",
+     "t = (2 + c * s) / (2 * (2 + c))", "t = (2 + c * s) / (2 * (1 + c))"),
+    ("prop-ch4-ce-dice",
+     "assert np.array_equal(q > eta, eta > s / 2)", "assert np.array_equal(q > eta, eta > 0.5)"),
+    ("prop-ch4-ce-dice",
+     "assert np.all(q < 0.5) and np.ptp(q) < 1e-6", "assert np.all(q > 0.5) and np.ptp(q) < 1e-6"),
 ]
 
 
