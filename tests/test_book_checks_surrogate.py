@@ -52,6 +52,13 @@ MUTATIONS = [
      "assert np.array_equal(q > eta, eta > s / 2)", "assert np.array_equal(q > eta, eta > 0.5)"),
     ("prop-ch4-ce-dice",
      "assert np.all(q < 0.5) and np.ptp(q) < 1e-6", "assert np.all(q > 0.5) and np.ptp(q) < 1e-6"),
+    ("thm-ch4-upper-bounds",
+     "assert hard <= (1 + beta) / beta * soft + 1e-12", "assert hard <= 2 * soft + 1e-12"),
+    ("thm-ch4-upper-bounds",
+     "assert err <= 2**2 * focal / log2 + 1e-12", "assert err <= 2 * focal / log2 + 1e-12"),
+    ("thm-ch4-upper-bounds",
+     "assert 1 - inter / union <= lovasz + 1e-12",
+     "assert 1 - inter / union <= 0.5 * lovasz + 1e-12"),
 ]
 
 
