@@ -52,6 +52,8 @@ MUTATIONS = [
      "assert np.array_equal(q > eta, eta > s / 2)", "assert np.array_equal(q > eta, eta > 0.5)"),
     ("prop-ch4-ce-dice",
      "assert np.all(q < 0.5) and np.ptp(q) < 1e-6", "assert np.all(q > 0.5) and np.ptp(q) < 1e-6"),
+    ("prop-ch4-ce-dice",
+     "q0 * (1 - q0) / (q0 + pi) ** 2) < 1e-7", "q0 * (1 - q0) / (q0 + pi) ** 3) < 1e-7"),
     ("thm-ch4-upper-bounds",
      "assert hard <= (1 + beta) / beta * soft + 1e-12", "assert hard <= 2 * soft + 1e-12"),
     ("thm-ch4-upper-bounds",
