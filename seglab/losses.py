@@ -74,6 +74,7 @@ from ._validation import (
 __all__ = [
     "boundary_loss",
     "cross_entropy",
+    "dinkelbach_cross_entropy",
     "empty_mask_loss",
     "focal_loss",
     "focal_tversky_loss",
@@ -2128,3 +2129,97 @@ def tversky_pair_loss(p_fg, p_bg, *, alpha, beta, return_grad=False):
                            alpha=alpha, beta=beta)
     grad = grad[:, 0, :] * scores.shape[0]  # the loss is the mean over the images
     return loss, grad[:, 0].reshape(p1.shape), grad[:, 1].reshape(p1.shape)
+
+# --------------------------------------------------------------------------
+# Dinkelbach-weighted cross-entropy: a self-tuned cost for Dice and Tversky
+
+
+@fill_doc(_DOCS)
+def dinkelbach_cross_entropy(scores, target, *, metric_value, alpha=0.5, beta=0.5,
+                             from_logits=True, return_grad=False, reduction="mean",
+                             ignore_index=None):
+    r"""Cross-entropy weighted by the current Dice (or Tversky index): Dice-consistent, no tuning.
+
+    Parameters
+    ----------
+    %(scores)s
+        Binary only: ``C`` must be 1.
+    %(target)s
+    metric_value : float
+        The current Tversky index :math:`\lambda \in (0, 1]` (Dice when
+        ``alpha = beta = 0.5``) of the hard prediction ``scores > 0`` (logits) or
+        ``scores > 0.5`` (probabilities), from confusion counts pooled over the
+        training pixels (for instance a running sum over recent batches). It is a
+        constant of the loss: no gradient flows through it. Keep it above a small
+        floor, e.g. the index of the all-foreground prediction.
+    alpha, beta : float, default 0.5
+        Weights of the false positives and false negatives in the target index
+        :math:`\mathrm{TP}/(\mathrm{TP} + \alpha\,\mathrm{FP} + \beta\,\mathrm{FN})`,
+        each in (0, 1]; 0.5 and 0.5 is Dice, 1 and 1 is IoU.
+    %(from_logits)s
+    reduction : {'mean', 'sum', 'weighted_mean'}, default 'mean'
+        As in :func:`cross_entropy`.
+    %(ignore_index)s
+
+    Returns
+    -------
+    %(returns)s
+
+    Raises
+    ------
+    %(raises)s
+
+    Notes
+    -----
+    With :math:`\kappa = 1 + \lambda(\alpha + \beta - 1)` and the cost
+    :math:`\tau = \alpha\lambda/\kappa` (:math:`\tau = \lambda/2` for Dice), this is
+    :func:`cross_entropy` with class weights :math:`(w_0, w_1) = (\tau, 1 - \tau)`:
+
+    .. math::
+
+        L = \frac{1}{Z} \sum_i -(1 - \tau)\, g_i \log p_i - \tau (1 - g_i) \log(1 - p_i),
+        \qquad
+        \frac{\partial L}{\partial x_i} = \frac{1}{Z}
+        \big(p_i\,(\tau (1 - g_i) + (1 - \tau) g_i) - (1 - \tau) g_i\big),
+
+    with :math:`Z` the number of pixels for ``'mean'``. Its population minimiser
+    is :math:`q^\star = (1 - \tau)\eta / ((1 - \tau)\eta + \tau(1 - \eta))`, and
+    :math:`q^\star > 1/2` iff :math:`\eta > \tau`. When :math:`\lambda` is the
+    optimal index :math:`T^\star`, :math:`\tau` is the Bayes threshold of the
+    index, so the minimiser thresholded at 1/2 is Dice- (Tversky-) optimal; and
+    setting :math:`\lambda` to the index of the current prediction is
+    Dinkelbach's iteration [1]_, which converges to :math:`T^\star` at a linear
+    rate. The reduction of F-measure maximisation to cost-sensitive
+    classification is that of [2]_.
+
+    Explained in the book, chapter 4 (``book/ch4/surrogate.md``).
+
+    References
+    ----------
+    .. [1] Dinkelbach, W. (1967). On nonlinear fractional programming.
+           Management Science 13(7), 492-498.
+    .. [2] Parambath, S. P., Usunier, N. and Grandvalet, Y. (2014). Optimizing
+           F-measures by cost-sensitive classification. NeurIPS 27.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seglab.losses import dinkelbach_cross_entropy
+    >>> logits, target = np.zeros((1, 1, 2)), np.array([[0, 1]])
+    >>> round(dinkelbach_cross_entropy(logits, target, metric_value=0.5), 6)  # (log 2) / 2
+    0.346574
+    >>> value, grad = dinkelbach_cross_entropy(logits, target, metric_value=0.5, return_grad=True)
+    >>> grad  # tau = 0.25: background pixel tau p / 2, foreground (1 - tau)(p - 1) / 2
+    array([[[ 0.0625, -0.1875]]])
+    """
+    lam = check_real(metric_value, "metric_value", low=0.0, high=1.0, low_open=True)
+    alpha = check_real(alpha, "alpha", low=0.0, high=1.0, low_open=True)
+    beta = check_real(beta, "beta", low=0.0, high=1.0, low_open=True)
+    shape = np.shape(scores)
+    if len(shape) >= 2 and shape[1] != 1:
+        raise ValueError(f"dinkelbach_cross_entropy is binary: scores must have C = 1 channel, "
+                         f"got C = {shape[1]}")
+    tau = alpha * lam / (1.0 + lam * (alpha + beta - 1.0))
+    return cross_entropy(scores, target, from_logits=from_logits, return_grad=return_grad,
+                         class_weights=[tau, 1.0 - tau], reduction=reduction,
+                         ignore_index=ignore_index)

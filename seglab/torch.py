@@ -66,7 +66,12 @@ def _numpy_losses():
     found = {}
     for name in _losses.__all__:
         func = getattr(_losses, name)
-        if callable(func) and "return_grad" in inspect.signature(func).parameters:
+        if not callable(func):
+            continue
+        params = list(inspect.signature(func).parameters)
+        # A loss of the package's form: loss(scores, target, *, ..., return_grad, ...); the
+        # book's closed forms on two numbers (tversky_pair_loss) are not network losses.
+        if params[:2] == ["scores", "target"] and "return_grad" in params:
             found[name] = func
     return found
 
@@ -267,12 +272,27 @@ _EXAMPLE = """
     >>> scores = torch.tensor([[[0.5, -1.0, 2.0, -0.3]]], dtype=torch.float64,
     ...                       requires_grad=True)
     >>> target = torch.tensor([[1, 0, 1, 1]])
-    >>> value = {call_expr}(scores, target)
+    >>> value = {call_expr}(scores, target{call_kw})
     >>> value.backward()
-    >>> ref, grad = losses.{name}(scores.detach().numpy(), target.numpy(), return_grad=True)
+    >>> ref, grad = losses.{name}(scores.detach().numpy(), target.numpy(), return_grad=True{kw})
     >>> bool(value.item() == ref and torch.equal(scores.grad, torch.from_numpy(grad)))
     True
 """
+
+
+# Example values of the options some losses require (keyword-only, no default).
+_EXAMPLE_OPTIONS = {"metric_value": "0.5"}
+
+
+def _example(name, call, *, module):
+    """The Examples section of an adapted loss, with its required options filled in (given to
+    the constructor of a module, to the call of a function)."""
+    required = [p.name for p in _OPTIONS[name].parameters.values()
+                if p.default is inspect.Parameter.empty]
+    kw = "".join(f", {p}={_EXAMPLE_OPTIONS[p]}" for p in required)
+    call_expr = f"{call}({kw[2:]})" if module else call
+    return _EXAMPLE.format(call=call, call_expr=call_expr, name=name, kw=kw,
+                           call_kw="" if module else kw)
 
 
 def _options_doc(name):
@@ -305,7 +325,7 @@ def _make_function(name):
     -------
     value : torch.Tensor
         The loss, 0-dimensional, dtype and device of ``scores``; see :func:`loss`.
-{_EXAMPLE.format(call=name, call_expr=name, name=name)}"""
+{_example(name, name, module=False)}"""
     return function
 
 
@@ -331,7 +351,7 @@ def _make_class(name):
     See Also
     --------
     Loss, loss : the generic forms; the output is described there.
-{_EXAMPLE.format(call=cls_name, call_expr=cls_name + "()", name=name)}"""
+{_example(name, cls_name, module=True)}"""
     return type(cls_name, (Loss,), {"__init__": __init__, "extra_repr": extra_repr,
                                     "__doc__": doc, "__module__": __name__,
                                     "__qualname__": cls_name})

@@ -75,6 +75,11 @@ def test_focal_tversky_refuses_infinite_gamma():
         losses.focal_tversky_loss(np.zeros((1, 1, 3)), np.array([[0, 1, 0]]), gamma=np.inf)
 
 
+# Keyword-only arguments without a default, given a valid value so that the flag is reached.
+_REQUIRED = {"dinkelbach_cross_entropy": {"metric_value": 0.5},
+             "tversky_pair_loss": {"alpha": 0.5, "beta": 0.5}}
+
+
 def _bool_flags():
     import inspect
 
@@ -90,8 +95,9 @@ def test_flags_refuse_non_booleans(name, flag, bad):
     """Every True/False option of every public function refuses anything but a bool."""
     x, y = np.zeros((1, 1, 2, 2)), np.zeros((1, 2, 2), int)
     args = (y[0],) if name in ("signed_distance_map", "unet_weight_map") else (x, y)
+    required = _REQUIRED.get(name, {})
     with pytest.raises(TypeError, match=f"{flag} must be True or False"):
-        getattr(losses, name)(*args, **{flag: bad})
+        getattr(losses, name)(*args, **required, **{flag: bad})
 
 
 @pytest.mark.parametrize("name", ["cross_entropy", "focal_loss"])

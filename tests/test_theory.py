@@ -799,9 +799,9 @@ def test_optimal_threshold_scales():
 
 def test_public_api():
     assert set(theory.__all__) == {
-        "POPULATION_METRICS", "bayes_threshold", "dice_from_jaccard", "dice_jaccard_gap",
-        "expected_confusion", "expected_metrics", "focal_minimiser", "imbalance_rules",
-        "jaccard_from_dice",
+        "POPULATION_METRICS", "bayes_threshold", "ce_soft_dice_minimiser", "dice_from_jaccard",
+        "dice_jaccard_gap", "expected_confusion", "expected_metrics", "focal_minimiser",
+        "imbalance_rules", "jaccard_from_dice",
         "label_noise_risks", "optimal_threshold",
         "rates_to_metrics", "threshold_curve", "trivial_classifier_metrics",
         "tversky_threshold",

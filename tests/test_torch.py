@@ -138,6 +138,13 @@ def ref_cross_entropy(x, g, from_logits, class_weights=None, pos_weight=1.0, wei
     return total / z
 
 
+def ref_dinkelbach_cross_entropy(x, g, from_logits, metric_value, alpha=0.5, beta=0.5,
+                                reduction="mean"):
+    """Cross-entropy with class weights (tau, 1 - tau), tau = alpha lam / (1 + lam (a + b - 1))."""
+    tau = alpha * metric_value / (1 + metric_value * (alpha + beta - 1))
+    return ref_cross_entropy(x, g, from_logits, class_weights=[tau, 1 - tau], reduction=reduction)
+
+
 def ref_focal_loss(x, g, from_logits, gamma=2.0, alpha=None, reduction="mean"):
     p, logp, g = classes(x, g, from_logits)
     k = g.shape[1]
@@ -301,6 +308,7 @@ def regional(unit):
 
 REFERENCES = {
     "cross_entropy": ref_cross_entropy,
+    "dinkelbach_cross_entropy": ref_dinkelbach_cross_entropy,
     "focal_loss": ref_focal_loss,
     "soft_dice_loss": regional(dice_unit),
     "soft_jaccard_loss": regional(jaccard_unit),
@@ -320,6 +328,9 @@ WEIGHT_MAP = _RNG.uniform(0.5, 3.0, SHAPE)
 
 # (loss, C, from_logits, target kind, options)
 CASES = [
+    ("dinkelbach_cross_entropy", 1, True, "labels", {"metric_value": 0.6}),
+    ("dinkelbach_cross_entropy", 1, False, "soft", {"metric_value": 0.3, "alpha": 0.3,
+                                                     "beta": 0.7, "reduction": "sum"}),
     ("cross_entropy", 3, True, "labels", {}),
     ("cross_entropy", 3, True, "soft", {"class_weights": [0.2, 1.0, 3.0],
                                         "reduction": "weighted_mean"}),
@@ -380,6 +391,11 @@ FREE = [case for case in CASES if case[2] or case[1] == 1]
 FREE_IDS = [i for i, case in zip(IDS, CASES, strict=True) if case[2] or case[1] == 1]
 
 
+# Losses of two classes only (C = 1), and the keyword options a loss requires.
+BINARY = {"lovasz_hinge", "dinkelbach_cross_entropy"}
+REQUIRED = {"dinkelbach_cross_entropy": {"metric_value": 0.5}}
+
+
 def first_case(name):
     """The first case of a loss (K classes, logits, a label map for a loss without cases)."""
     return next((case for case in FREE if case[0] == name), (name, 3, True, "labels", {}))
@@ -391,8 +407,10 @@ def first_case(name):
 
 def test_every_loss_has_an_independent_reference():
     """A loss added to seglab.losses is adapted automatically, and must be verified here."""
-    assert set(st.LOSSES) == {n for n in losses.__all__
-                              if "return_grad" in inspect.signature(getattr(losses, n)).parameters}
+    assert set(st.LOSSES) == {
+        n for n in losses.__all__
+        if list(inspect.signature(getattr(losses, n)).parameters)[:2] == ["scores", "target"]
+        and "return_grad" in inspect.signature(getattr(losses, n)).parameters}
     with_cases = {case[0] for case in CASES}
     missing = sorted(n for n in st.LOSSES if n not in REFERENCES or n not in with_cases)
     assert not missing, f"write a pure-torch reference and cases here for {missing}"
@@ -425,9 +443,9 @@ def test_gradient_equals_autograd_of_an_independent_torch_loss(name, c, from_log
        seed=hs.integers(0, 2**32 - 1))
 def test_gradient_on_random_shapes(name, n, c, spatial, seed):
     """Batches of 1-D to 3-D images, 1 to 4 classes (absent ones included), default options."""
-    c = 1 if name == "lovasz_hinge" else c
+    c = 1 if name in BINARY else c
     scores, target = make_inputs(c, True, "labels", seed=seed, shape=(n, *spatial))
-    compare_with_reference(name, scores, target, True, {})
+    compare_with_reference(name, scores, target, True, dict(REQUIRED.get(name, {})))
 
 
 @pytest.mark.parametrize(("name", "c", "from_logits", "kind", "options"), CASES, ids=IDS)
@@ -579,6 +597,7 @@ def test_numpy_validation_errors_pass_through(name):
                        ((scores, target[:, :2]), {}),
                        ((scores[:, :, 0, 0], target), {}),
                        ((scores, target), {"from_logits": "yes"})]:
+        opts = {**REQUIRED.get(name, {}), **opts}
         numpy_args = tuple(a.numpy() if isinstance(a, torch.Tensor) else a for a in args)
         with pytest.raises((TypeError, ValueError)) as numpy_error:
             func(*numpy_args, **opts)
@@ -630,12 +649,12 @@ def test_adapter_validation():
 @pytest.mark.parametrize("name", st.LOSSES)
 def test_three_adam_steps_decrease_the_loss(name):
     torch.manual_seed(0)
-    c = 1 if name == "lovasz_hinge" else 2
+    c = 1 if name in BINARY else 2
     image = torch.rand(2, 1, 8, 8, dtype=torch.float64)
     labels = (ndimage.uniform_filter(image.numpy()[:, 0], size=(1, 3, 3)) > 0.5).astype(np.int64)
     net = torch.nn.Conv2d(1, c, 3, padding=1).double()
     optimizer = torch.optim.Adam(net.parameters(), lr=0.05)
-    criterion = getattr(st, st._class_name(name))()
+    criterion = getattr(st, st._class_name(name))(**REQUIRED.get(name, {}))
     history = []
     for _ in range(4):
         optimizer.zero_grad()

@@ -26,7 +26,7 @@ from .._validation import check_real
 from .layers import overlay, static_layer
 from .style import DPI, OKABE_ITO, readonly
 
-__all__ = ["empty_mask_figure", "focal_figure", "tversky_surface_figure"]
+__all__ = ["ce_dice_figure", "empty_mask_figure", "focal_figure", "tversky_surface_figure"]
 
 _FIGSIZE = (8.0, 3.3)
 _LEFT = (0.075, 0.15, 0.39, 0.74)
@@ -333,4 +333,78 @@ def tversky_surface_figure(alpha, beta):
     ax_tau.plot([beta], [tau], "o", color=OKABE_ITO["vermillion"], mec="black", mew=0.5)
     ax_tau.set_title(f"α = {alpha:g}, β = {beta:g}: T* = {t_star:.3f}, τ = {tau:.3f}",
                      fontsize=9)
+    return fig
+
+
+@functools.lru_cache(maxsize=64)
+def _ce_dice_levels(prior, shape, noise, seed):
+    """Posterior levels (rounded to 1e-2, inside (0, 1)) and their pixel counts."""
+    mask = data.synthetic_mask(shape, foreground_fraction=prior, seed=seed)
+    eta = np.clip(np.round(data.posterior_map(mask, noise=noise, seed=seed), 2), 5e-3, 1 - 5e-3)
+    levels, counts = np.unique(eta, return_counts=True)
+    levels.flags.writeable = counts.flags.writeable = False
+    return levels, counts
+
+
+def ce_dice_figure(lam, prior, *, shape=(64, 64), noise=2.0, seed=0):
+    r"""Population minimiser of cross-entropy plus soft Dice, and where it thresholds.
+
+    Parameters
+    ----------
+    lam : float
+        Weight :math:`\lambda \in [0, 1]` of cross-entropy (soft Dice has :math:`1 - \lambda`).
+    prior : float
+        Foreground fraction of the synthetic mask, in (0, 1).
+    shape : tuple of int, optional
+        Shape of the synthetic image (2-D).
+    noise : float, optional
+        Noise of the posterior map (see :func:`seglab.data.posterior_map`).
+    seed : int, optional
+        Seed of the mask and of the noise.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        The scores :math:`q^\star` of :func:`seglab.theory.ce_soft_dice_minimiser` against the
+        posterior :math:`\eta` of each pixel (posteriors rounded to :math:`10^{-2}`), the
+        diagonal :math:`q = \eta` (what cross-entropy alone gives), the decision level 1/2,
+        and on the :math:`\eta` axis the Dice-optimal threshold :math:`F^\star/2`; the title
+        gives the population Dice of :math:`q^\star > 1/2` and :math:`F^\star`.
+
+    Raises
+    ------
+    ValueError
+        If ``lam`` leaves [0, 1] or the data options are invalid (as
+        :func:`seglab.data.synthetic_mask` and :func:`seglab.data.posterior_map`).
+
+    Explained in the book, chapter 4 (``book/ch4/surrogate.md``).
+
+    Examples
+    --------
+    >>> from seglab.viz.losses import ce_dice_figure
+    >>> fig = ce_dice_figure(0.5, 0.05)
+    >>> fig.axes[0].get_xlabel()
+    'posterior η'
+    """
+    lam = check_real(lam, "lam", low=0.0, high=1.0)
+    prior = check_real(prior, "prior", low=0.0, high=1.0, low_open=True, high_open=True)
+    levels, counts = _ce_dice_levels(prior, tuple(shape), check_real(noise, "noise"), seed)
+    q = theory.ce_soft_dice_minimiser(levels, lam=lam, weights=counts)
+    pi = counts @ levels
+    rule = q > 0.5
+    dice = 2 * counts @ (levels * rule) / (counts @ rule + pi)
+    _, f_star = theory.optimal_threshold(np.repeat(levels, counts), metric="dice")
+    fig = Figure(figsize=(6.4, 3.4), dpi=DPI)
+    ax = fig.add_axes((0.1, 0.15, 0.58, 0.72))
+    ax.plot([0, 1], [0, 1], color="0.6", linestyle=":", label="cross-entropy alone: q = η")
+    ax.plot(levels, q, color=OKABE_ITO["vermillion"], lw=2.0, label="CE + soft Dice: q*")
+    ax.axhline(0.5, color="0.3", lw=0.8, label="decision level 1/2")
+    ax.axvline(f_star / 2, color=OKABE_ITO["blue"], linestyle="--", label="Dice-optimal F*/2")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("posterior η")
+    ax.set_ylabel("score q")
+    ax.set_title(f"λ = {lam:g}, prior {prior:g}: Dice {dice:.3f}, best F* = {f_star:.3f}",
+                 fontsize=9)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, frameon=False)
     return fig
