@@ -236,8 +236,9 @@ def recommend(*, foreground_fraction, objects_per_image, boundaries_matter, dete
       when empty images occur (per-image Dice is :math:`0/0` there, and the pooled score is
       a size-weighted mean of the per-image ones); plus the false-alarm rate on the empty
       images, which the pooled score does not see;
-    * detection (or several objects): an object-level detection rate, since pixel scores
-      barely move when a small object is missed;
+    * detection, or many small objects (rare foreground and more than one object per
+      image): an object-level detection rate, since a missed small object moves the pooled
+      score by its share of the total size only;
     * boundaries: surface Dice at a tolerance fixed by the annotation accuracy, and HD95 with
       its percentile rule and declared values for empty masks;
     * loss: cross-entropy (it estimates the posterior); threshold: the one that maximises
