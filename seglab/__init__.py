@@ -6,17 +6,19 @@ confusion matrix (:mod:`seglab.metrics`), boundary metrics
 Bayes-optimal decisions (:mod:`seglab.theory`), reproducible synthetic data
 (:mod:`seglab.data`), losses with closed-form gradients (:mod:`seglab.losses`),
 tiny trainable models in NumPy (:mod:`seglab.models`), post-processing of
-probability maps (:mod:`seglab.postprocess`); at the edge, the book's figures, one
+probability maps (:mod:`seglab.postprocess`), the book's advice on which metric, loss
+and threshold to use for a task (:mod:`seglab.recommend`); at the edge, the book's figures, one
 module per topic (:mod:`seglab.viz`), and sliders that work both live and in static
 HTML (:mod:`seglab.widgets`), which need matplotlib and ipywidgets and are not
 imported here. :mod:`seglab.torch` makes every loss a PyTorch module; it needs the
 optional extra ``seglab[torch]`` and is not imported here either.
 
 The functions of ``metrics``, ``surface``, ``theory``, ``data`` and ``losses`` are also
-available at the top level; ``models`` and ``postprocess`` are reached as submodules.
+available at the top level; ``models``, ``postprocess`` and ``recommend`` are reached as
+submodules.
 """
 
-from . import data, losses, metrics, models, postprocess, surface, theory
+from . import data, losses, metrics, models, postprocess, recommend, surface, theory
 from .data import *  # noqa: F403
 from .losses import *  # noqa: F403
 from .metrics import *  # noqa: F403
@@ -25,7 +27,9 @@ from .theory import *  # noqa: F403
 
 __version__ = "0.2.0"
 
-__all__ = ["data", "losses", "metrics", "models", "postprocess", "surface", "theory"]
+__all__ = [
+    "data", "losses", "metrics", "models", "postprocess", "recommend", "surface", "theory",
+]
 __all__ += metrics.__all__
 __all__ += surface.__all__
 __all__ += theory.__all__
