@@ -55,6 +55,12 @@ MUTATIONS = [
      "np.abs(phi_g[S ^ G]).sum()", "np.abs(phi_g[S | G]).sum()"),
     ("region.md", "prop-boundary-small",
      "ratios.append(reward / (np.pi * r**3 / 3))", "ratios.append(reward / (np.pi * r**3 / 2))"),
+    ("proper.md", "thm-calibration",
+     "criterion = abs(right - left) < 1e-4 and right < -1e-4", "criterion = right < -1e-4"),
+    ("region.md", "prop-batch-gradient",
+     "-2 / (len(images) * S_j)", "-2 / S_j"),
+    ("region.md", "prop-multiclass-dice",
+     "return w_k * s / np.sum(w_k * s)", "return w_k / np.sum(w_k)"),
 ]
 
 

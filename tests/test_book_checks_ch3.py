@@ -41,6 +41,9 @@ CASES = [
     ("crf.md", "prop-crf-length", "4 * n_sq * L - corner_term", "4 * n_sq * L"),
     ("crf.md", "prop-bilateral-edge", "colour_factor * raw_cut(k_alpha, at_colour_edge)",
      "1.1 * colour_factor * raw_cut(k_alpha, at_colour_edge)"),
+    ("crf.md", "thm-mf-coordinate", "for j in range(n_sites) if j != site)",
+     "for j in range(n_sites))"),
+    ("crf.md", "prop-crf-length", "dyb, dxb) / (4 * n)", "dyb, dxb) / (4.4 * n)"),
 ]
 
 

@@ -60,6 +60,13 @@ MUTATIONS = [
     ("metrics_table.md", "prop-ch4-boundary-sensitive",
      "surface.surface_dice(near, G, tolerance=3.0), 77 / 80)",
      "surface.surface_dice(near, G, tolerance=3.0), 72 / 80)"),
+    ("claims.md", "prop-ch4-potts-line",
+     "c_ok = np.full((3, 5), 1.2)", "c_ok = np.full((3, 5), 0.3)"),
+    ("claims.md", "prop-ch4-hd95-outliers",
+     "if m >= 0.05 * (n_border + m) + 1)", "if m >= 0.05 * (n_border + m) + 0)"),
+    ("perfect_loss.md", "thm-price-of-conflict",
+     "off_tie_agrees = (H[:, ~tie] == (eta[~tie] > e)).all(axis=1)",
+     "off_tie_agrees = (H == (eta > e)).all(axis=1)"),
 ]
 
 
