@@ -1862,6 +1862,9 @@ def hausdorff_dt_loss(scores, target, *, from_logits=True, return_grad=False, al
     :math:`S` is cut in the same way: a void pixel is in neither :math:`S` nor
     its complement.
 
+    What the loss bounds (on hard masks, :math:`nL \ge \mathrm{HD}^\alpha + s^\alpha`)
+    is explained in the book, chapter 2 (``book/ch2/region.md``).
+
     References
     ----------
     .. [1] Karimi, D. and Salcudean, S. E. (2020). Reducing the Hausdorff distance
