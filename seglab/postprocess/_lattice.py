@@ -143,7 +143,7 @@ class _Permutohedral:
         # Nearest remainder-0 point, then the simplex containing the point.
         rounded = np.round(elev / (d + 1))
         rem0 = rounded * (d + 1)
-        total = rounded.sum(axis=1).astype(np.int64)
+        total = np.einsum("ij->i", rounded).astype(np.int64)  # faster than sum(axis=1)
         # The rank of each coordinate of rem0 - elev, as a stable argsort would give it, by
         # comparing the (d + 1) d / 2 pairs of coordinates, stored as contiguous rows (much
         # faster than argsort along short rows).

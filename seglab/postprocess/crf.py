@@ -180,7 +180,8 @@ def _softmax(logits):
     elif top > limit or bottom < -limit:
         logits -= top
     np.exp(logits, out=logits)
-    logits /= logits.sum(axis=-1, keepdims=True)
+    # einsum sums the short rows several times faster than ``sum(axis=-1)``.
+    logits /= np.einsum("...i->...", logits)[..., None]
     return logits
 
 
