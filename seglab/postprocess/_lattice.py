@@ -147,7 +147,7 @@ class _Permutohedral:
         # The rank of each coordinate of rem0 - elev, as a stable argsort would give it, by
         # comparing the (d + 1) d / 2 pairs of coordinates, stored as contiguous rows (much
         # faster than argsort along short rows).
-        diff = np.ascontiguousarray((rem0 - elev).T)
+        diff = np.subtract(rem0.T, elev.T, out=np.empty((d + 1, n)))
         rank = np.zeros((d + 1, n), dtype=np.int64)
         for a in range(d + 1):
             for b in range(a + 1, d + 1):
