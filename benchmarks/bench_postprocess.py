@@ -14,7 +14,20 @@ Targets (from the issue):
   2.2) at load 0.8. With the float32 filter and vertex codes built once per simplex, at load
   average 12 (8 processes on the 2 cores), interleaved in one process with the float64
   version (commit ded09d5): 1.21 s against 1.48 s, pydensecrf2 0.64 s (CPU ratio 1.9
-  against 2.3), free energies equal to 6e-8 relative and identical labels.
+  against 2.3), free energies equal to 6e-8 relative and identical labels. With the Gaussian
+  kernel on the product of the image axes' 1-D lattices (no 2-D lattice to build), shorter
+  sorts and einsum row sums, at load average 10-11, interleaved in one process with the
+  version of commit 3133a78 (5 repeats): 1.03 s against 1.30 s, pydensecrf2 0.64 s (CPU ratio
+  1.62 against 2.03; the ratio grows with the load, 1.53 for that version at lower load);
+  label agreement with pydensecrf2 0.9834 for both, free energies within 3e-4 relative of
+  that version's (closer to exact inference: see tests/test_postprocess_crf.py). The ratio
+  swings between runs (1.07 to 1.81 for this version within minutes, load 6-7) because much
+  of seglab's CPU time is system time, the page faults of its large temporaries: per call
+  (getrusage, 3 calls) seglab user 0.61-0.74 s and system 0.19-0.61 s, pydensecrf2 user
+  0.55-0.63 s and system 0.13-0.19 s; with glibc keeping freed memory
+  (``MALLOC_MMAP_THRESHOLD_`` and ``MALLOC_TRIM_THRESHOLD_`` set to 2^40) both system times
+  fall to 0 and seglab's user time is 0.63-0.66 s against 0.52-0.55 s (ratio about 1.2).
+  Reusing seglab's buffers across iterations and lattice passes is the next step.
 * ``convex_relaxation`` on 512 x 512 to a relative primal-dual gap of 1e-4: its time, next to
   the exact binary solution by PyMaxflow's minimum cut (4-connected) and scikit-image's ROF.
 
