@@ -1,6 +1,6 @@
 """Benchmark seglab.losses (value and gradient) against bare numpy baselines.
 
-Targets (from issue 5): on one 512 x 512 image with K = 21 classes (float64 logits),
+Targets: on one 512 x 512 image with K = 21 classes (float64 logits),
 
 * ``lovasz_softmax(..., return_grad=True)`` takes at most 3x one ``np.argsort`` of the
   same number of errors (K x 512 x 512): the loss is one sort per class plus linear work;

@@ -1,6 +1,6 @@
 """Benchmark seglab.metrics against a bare np.bincount and against scikit-learn.
 
-Targets (from the issue): on 2048 x 2048 int64 label maps with K = 21 classes, one
+Targets: on 2048 x 2048 int64 label maps with K = 21 classes, one
 seglab metric call, validation included, takes at most 1.5x a bare
 ``np.bincount(target * K + pred, minlength=K * K)`` on the same arrays, and is at
 least 20x faster than scikit-learn's ``confusion_matrix``, ``jaccard_score`` and

@@ -1,6 +1,6 @@
 """Benchmark seglab.postprocess: dense CRF against pydensecrf2, convex relaxation against a cut.
 
-Targets (from the issue):
+Targets:
 
 * ``dense_crf``: 5 mean-field iterations on a 480 x 640 RGB image with K = 21 classes in at
   most 3 s on 2 cores, compared in the same run with pydensecrf2 (Krähenbühl's C++ code) with

@@ -18,7 +18,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
-# The flags of ../shared/TOOLCHAIN.md; playwright adds --headless and a fresh --user-data-dir.
+# Flags for headless Debian Chromium with no network; playwright adds --headless and a
+# fresh --user-data-dir.
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update",
                   "--disable-sync"]

@@ -1,4 +1,4 @@
-"""The shape of a page, as a student reads it (STYLE.md, "The shape of a page").
+"""The shape of a page, as a student reads it: objectives, folded checks, summary, exercises.
 
 A chapter page opens with a motivating example and a "You will learn" list, states and proves its
 results with each check folded under the proof, sums them up, and ends with graded exercises. The

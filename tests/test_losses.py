@@ -296,7 +296,7 @@ def test_focal_loss_closed_forms():
 
 def test_soft_dice_gradient_formula_and_empty_mask():
     """dSD/dp_i = (2/S)(g_i - SD/2); an empty target gives loss 1, zero gradient (no smoothing)
-    and eps/(sum p + eps) with smoothing eps (THEOREMS.md item 15)."""
+    and eps/(sum p + eps) with smoothing eps."""
     p = np.array([[[0.2, 0.7, 0.9, 0.4]]])
     g = np.array([[0, 1, 1, 0]])
     s = p.sum() + g.sum()
@@ -368,7 +368,7 @@ def test_lovasz_equals_jaccard_on_hard_masks_and_is_convex_closure():
 
 def test_soft_labels_overlap_minimisers():
     """With target 1/2 everywhere, soft Dice and soft Jaccard decrease all the way to p = 1,
-    while the Jaccard metric loss is 0 exactly at p = 1/2 (THEOREMS.md item 17)."""
+    while the Jaccard metric loss is 0 exactly at p = 1/2."""
     g = np.full((1, 1, 6), 0.5)
     grid = np.linspace(0.05, 1.0, 20)
     for f in (losses.soft_dice_loss, losses.soft_jaccard_loss):
@@ -387,7 +387,7 @@ def test_lovasz_hinge_zero_beyond_margin():
 
 
 def test_boundary_loss_identity():
-    """L(S) - L(G) = mean over S xor G of |phi| for a hard prediction S (THEOREMS item 20)."""
+    """L(S) - L(G) = mean over S xor G of |phi| for a hard prediction S."""
     g = np.zeros((1, 12, 12), int)
     g[0, 3:8, 4:10] = 1
     s = g.copy()

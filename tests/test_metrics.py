@@ -120,7 +120,7 @@ def test_absent_class_and_zero_division(zero_division, expected):
 
 @pytest.mark.parametrize("size", [10, 100, 1000])
 def test_accuracy_paradox(size):
-    """All-background prediction at foreground prior pi (THEOREMS item 5)."""
+    """All-background prediction at foreground prior pi."""
     target = np.zeros(size, dtype=bool)
     target[: size // 10] = True
     pi = 0.1
@@ -212,7 +212,7 @@ def test_mean_over_nothing_is_nan_without_warning():
 
 
 def test_per_image_differs_from_pooled():
-    """A missed 20-pixel object and a perfect 2000-pixel one (THEOREMS item 10)."""
+    """A missed 20-pixel object and a perfect 2000-pixel one."""
     target = np.zeros((2, 50, 50), dtype=bool)
     target[0, :4, :5] = True            # 20 pixels, missed
     target[1, :40, :50] = True          # 2000 pixels, found
