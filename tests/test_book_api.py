@@ -57,3 +57,23 @@ def test_every_public_module_has_a_page():
     pages = {path.stem for path in (ROOT / "book" / "api").glob("*.md")}
     for module in MODULES:
         assert module.split(".")[1] in pages, f"{module} has no page in book/api"
+
+
+def _api_links():
+    import importlib.util as util
+
+    spec = util.spec_from_file_location("api_links", ROOT / "tools" / "api_links.py")
+    module = util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_chapter_pages_link_the_api_they_use():
+    """Each chapter page's summary links every public seglab name its code uses, and no other
+    (``python tools/api_links.py --write`` rewrites the paragraphs)."""
+    api_links = _api_links()
+    stale = [str(path.relative_to(ROOT)) for path in api_links.chapter_pages()
+             if api_links.expected_text(path) != path.read_text(encoding="utf-8")]
+    assert not stale, f"run `python tools/api_links.py --write`: stale API links on {stale}"
+    linked = sum(len(api_links.used_names(path)) for path in api_links.chapter_pages())
+    assert linked > 100, f"only {linked} API links on the chapter pages"
