@@ -54,8 +54,8 @@ def public_callables():
         prefix = NAMESPACED.get(module.__name__, "")
         for name in getattr(module, "__all__", ()):
             obj = getattr(module, name)
-            if inspect.ismodule(obj) or not callable(obj):
-                continue
+            if not (inspect.isroutine(obj) or inspect.isclass(obj)):
+                continue  # constants, including callable ones such as a colormap
             name = prefix + name
             entries = {name: obj}
             if inspect.isclass(obj):
@@ -77,7 +77,8 @@ class Case:
     make: Callable
     args: tuple = ()
     kwargs: dict = dataclasses.field(default_factory=dict)
-    seconds: float = 5.0  # time limit of one call
+    seconds: float = 15.0  # time limit of one call (generous: the machine may be loaded)
+    few: bool = False  # slow (a figure): drive only the FEW bad values of each argument
     checked: Callable = staticmethod(lambda result: result)  # the part that must be finite
 
     def bound(self):
@@ -269,7 +270,7 @@ def _postprocess_cases():
         "sobolev_smooth": Case(fn["sobolev_smooth"], (prob,), {"lam": 0.3}),
         # The certificate costs a second solve; its gap is NaN without it (docstring).
         "tv_smooth": Case(fn["tv_smooth"], (_probs((5, 5)),), {"lam": 0.1, "certify": False},
-                          checked=lambda result: (result.u, result.energy)),
+                          checked=lambda result: (result.u, result.energy), few=True),
     }
 
 
@@ -296,12 +297,12 @@ def _widget_cases():
 
 
 def _figure_cases(public):
-    """The chapters' figure helpers (wherever they live), on small grids."""
+    """The chapters' figures and the scenes and curves they draw, on small grids."""
     calls = {
         "imbalance_figure": ((0.1,), {"shape": (16, 16)}),
         "outlier_figure": ((3, 4), {"shape": (24, 24)}),
         "tversky_figure": ((0.5, 0.5), {"shape": (16, 16)}),
-        "imbalance_rules": ((0.1,), {}),
+        "imbalance_rules": ((_probs((6, 6)), 0.1), {}),
         "imbalance_rules_figure": ((0.1,), {}),
         "tversky_pair_loss": ((np.array([0.2, 0.7]), np.array([0.5, 0.1])),
                               {"alpha": 0.5, "beta": 0.5}),
@@ -313,6 +314,8 @@ def _figure_cases(public):
         "empty_mask_loss": ((np.array([0.0, 0.5, 2.0]), 0.1), {}),
         "focal_figure": ((2.0,), {}),
         "horse_case": (((12, 14),), {}),
+        "posterior_case": (((12, 12),), {}),
+        "disk_with_outlier": ((3, 4), {"shape": (24, 24)}),
         "step_signal": ((32,), {}),
         "step_profile_figure": ((0.5,), {}),
         "tv_figure": ((0.1,), {"shape": (12, 14)}),
@@ -327,36 +330,45 @@ def _figure_cases(public):
     if "static_layer" in public:
         calls["overlay"] = ((public["static_layer"](_tiny_figure(1.0)),), {})
     seconds = {"step_profile_figure": 30.0}  # a TV path over many weights: seconds when loaded
-    return {name: Case(_const(public[name]), args, kwargs, seconds=seconds.get(name, 5.0))
+    return {name: Case(_const(public[name]), args, kwargs, seconds=seconds.get(name, 15.0),
+                       few=name.endswith("_figure"))
             for name, (args, kwargs) in calls.items() if name in public}
 
 
-def _torch_cases(public):
-    """seglab.torch (when torch is installed): each loss as a function, a class and ``loss``."""
+def _torch_cases(public, numpy_cases):
+    """seglab.torch (when torch is installed): each loss as a function and a module, and ``loss``.
+
+    A loss's call is its NumPy case with the arrays as tensors (float ones requiring grad).
+    """
     if "torch.loss" not in public:
         return {}
     import torch
 
-    scores = torch.tensor(_scores((2, 1, 4, 4)), requires_grad=True)
-    target = torch.tensor(_labels((2, 4, 4)))
-    cases = {"torch.loss": Case(_const(public["torch.loss"]), ("soft_dice_loss", scores, target))}
-    base = public["torch.Loss"]
+    from seglab import torch as seglab_torch
 
-    def instance(cls):
-        return cls("soft_dice_loss") if cls is base else cls()
+    def tensor(value):
+        if isinstance(value, np.ndarray):
+            return torch.tensor(value, requires_grad=value.dtype.kind == "f")
+        return value
 
-    for key, obj in public.items():
-        owner, _, method = key.removeprefix("torch.").partition(".")
-        if not key.startswith("torch.") or key == "torch.loss":
-            continue
-        if method:
-            cls = public[f"torch.{owner}"]
-            cases[key] = Case(_method(lambda cls=cls: instance(cls), method),
-                              (scores, target) if method == "forward" else ())
-        elif inspect.isclass(obj):
-            cases[key] = Case(_const(obj), ("soft_dice_loss",) if obj is base else ())
-        else:
-            cases[key] = Case(_const(obj), (scores, target))
+    cases = {}
+    for name in seglab_torch.LOSSES:
+        numpy_case = numpy_cases[name]
+        args = tuple(tensor(value) for value in numpy_case.args)
+        options = numpy_case.kwargs
+        class_name = f"torch.{seglab_torch._class_name(name)}"
+        module = lambda name=name, options=options: seglab_torch.Loss(name, **options)  # noqa: E731
+        if name == "soft_dice_loss":
+            cases["torch.loss"] = Case(_const(public["torch.loss"]), (name, *args), options)
+            cases["torch.Loss"] = Case(_const(seglab_torch.Loss), (name,), options)
+            for method in ("forward", "extra_repr"):
+                cases[f"torch.Loss.{method}"] = Case(
+                    _method(module, method), args if method == "forward" else ())
+        cases[f"torch.{name}"] = Case(_const(public[f"torch.{name}"]), args, options)
+        cases[class_name] = Case(_const(public[class_name]), (), options)
+        instance = lambda cls=public[class_name], options=options: cls(**options)  # noqa: E731
+        cases[f"{class_name}.forward"] = Case(_method(instance, "forward"), args)
+        cases[f"{class_name}.extra_repr"] = Case(_method(instance, "extra_repr"))
     return cases
 
 
@@ -370,7 +382,7 @@ def registry():
     if "slider" in public:
         cases.update(_widget_cases())
     cases.update(_figure_cases(public))
-    cases.update(_torch_cases(public))
+    cases.update(_torch_cases(public, cases))
     return cases
 
 
@@ -452,6 +464,12 @@ def bad_values(value, default=inspect.Parameter.empty):
     return {"None": None, "int": 1, "str": "x"}
 
 
+# The bad values driven on slow callables: one of each kind.
+FEW = {"nan", "inf", "-1", "0", "2**40", "None", "str", "flag 'no'", "unknown choice", "empty",
+       "empty tuple", "huge", "nan entry", "inf entry", "1e300 entry", "complex",
+       "shorter last axis", "extra axis"}
+
+
 def bad_calls(case):
     """``{argument: {label: (args, kwargs)}}``: one bad value at a time, the rest valid.
 
@@ -471,6 +489,8 @@ def bad_calls(case):
             continue
         per_label = {}
         for label, bad in values.items():
+            if case.few and label not in FEW:
+                continue
             arguments = dict(bound.arguments)
             arguments[name] = bad
             call = inspect.BoundArguments(signature, arguments)
