@@ -458,7 +458,8 @@ def bad_values(value, default=inspect.Parameter.empty):
         return {"empty": b"", "garbage": b"not a png", "None": None, "str": "x"}
     if value is None and default is None:
         return {"-1": -1, "2**40": HUGE_INT, "nan": math.nan, "inf": math.inf, "1.5": 1.5,
-                "str": "bogus", "bool": True, "0-d array": np.asarray(1.0)}
+                "1e300": 1e300, "1e-300": 1e-300, "str": "bogus", "bool": True,
+                "0-d array": np.asarray(1.0)}
     if callable(value):
         return {"None": None, "int": 1, "str": "x"}
     return {"None": None, "int": 1, "str": "x"}
