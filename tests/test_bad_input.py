@@ -42,6 +42,8 @@ DOCUMENTED = {
     "*hausdorff|*|all False": "one empty mask gives one_empty, inf by default (docstring)",
     "*assd|*|all False": "one empty mask gives one_empty, inf by default (docstring)",
     "average_surface_distance|*|all False": "one empty mask gives one_empty=inf (docstring)",
+    "surface_metrics|*|all False": "one empty mask: each distance metric takes its default "
+                                   "one_empty, inf (docstring of surface_metrics)",
     "*|one_empty|inf": "one_empty is the value returned for one empty mask (docstring)",
     "*|both_empty|*inf": "both_empty is the value returned for two empty masks (docstring)",
     "*|zero_division|*": "zero_division is the value of 0/0 (docstring); nan and inf are allowed",
@@ -91,10 +93,6 @@ UPDATED_IN_PLACE = {
 # makes the test fail until its line here is removed.
 _HUGE = "requests an array of 2**40 entries instead of refusing the size (MemoryError)"
 KNOWN_FAULTS = {
-    **{(name, "spacing"): "fixed on branch surface, pending merge: overflow warning at "
-                          "spacing=1e300"
-       for name in ("assd", "average_surface_distance", "boundary_f1", "directed_hausdorff",
-                    "hausdorff", "surface_dice", "surface_distances")},
     **{(name, "spacing"): "overflow warning in the distance transform at spacing=1e300"
        for name in ("signed_distance_map", "boundary_loss", "hausdorff_dt_loss",
                     "unet_weight_map", "torch.boundary_loss", "torch.hausdorff_dt_loss")},
