@@ -346,6 +346,14 @@ def _variant(value, rng):
     return value
 
 
+def _nan_zero_division(case):
+    """True when the call leaves zero_division at NaN: a random variant may meet a 0/0 there."""
+    bound, signature = case.bound()
+    parameter = signature.parameters.get("zero_division")
+    value = bound.arguments.get("zero_division", getattr(parameter, "default", None))
+    return isinstance(value, float) and np.isnan(value)
+
+
 def _as_float32(value):
     if isinstance(value, np.ndarray) and value.dtype == np.float64:
         return value.astype(np.float32)
@@ -384,7 +392,8 @@ def test_valid_call(name, seed):
     assert first.error is None, f"{name}: the valid call raised {first.error!r}"
     assert first.peak <= MEMORY_LIMIT, f"{name}: traced {first.peak / 2**20:.0f} MiB"
     kinds = nonfinite(case.checked(first.result))
-    assert not kinds or _matches(DOCUMENTED, name, "valid", "valid"), f"{name}: {kinds}"
+    assert (not kinds or _matches(DOCUMENTED, name, "valid", "valid")
+            or (kinds == {"nan"} and _nan_zero_division(case))), f"{name}: {kinds}"
     for key, value in saved.items():
         if _matches(UPDATED_IN_PLACE, name, key) is None:
             assert difference(value, arguments[key]) is None, f"{name} changed {key}"
