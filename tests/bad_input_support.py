@@ -176,6 +176,10 @@ def _loss_cases():
              for name in losses.__all__}
     cases["signed_distance_map"] = Case(_const(losses.signed_distance_map), (_mask(),))
     cases["lovasz_hinge"] = Case(_const(losses.lovasz_hinge), (_scores((2, 1, 4, 4)), target))
+    if "dinkelbach_cross_entropy" in cases:
+        cases["dinkelbach_cross_entropy"] = Case(_const(losses.dinkelbach_cross_entropy),
+                                                 (_scores((2, 1, 4, 4)), target),
+                                                 {"metric_value": 0.5})
     cases["unet_weight_map"] = Case(_const(losses.unet_weight_map), (_labels((1, 6, 6)),))
     return cases
 
@@ -322,6 +326,11 @@ def _figure_cases(public):
         "crf_figure": ((3.0, 3.0, 2), {"shape": (12, 14)}),
         "edge_case": ((), {"shape": (10, 20), "object_edge": 8, "colour_edge": 11}),
         "bilateral_figure": ((5.0, 13.0), {}),
+        "ce_dice_figure": ((0.5, 0.1), {"shape": (16, 16)}),
+        "ce_soft_dice_minimiser": ((np.array([0.1, 0.4, 0.8]),), {"lam": 0.5}),
+        "recommendation_figure": ((), {"foreground_fraction": 0.05, "objects_per_image": 2.0,
+                                       "boundaries_matter": True, "detection_matters": False,
+                                       "empty_images": False}),
         "static_layer": ((_tiny_figure(1.0),), {}),
         "error_map": ((_mask(), _mask(lo=3, hi=6)), {}),
         "error_handles": ((), {}),
@@ -372,6 +381,24 @@ def _torch_cases(public, numpy_cases):
     return cases
 
 
+def _recommend_cases(public):
+    if "recommend" not in public:
+        return {}
+    advice = public["Advice"]("loss", "soft_dice_loss")
+    return {
+        "recommend": Case(_const(public["recommend"]), (), {
+            "foreground_fraction": 0.05, "objects_per_image": 2.0, "boundaries_matter": True,
+            "detection_matters": False, "empty_images": False}),
+        "Advice": Case(_const(public["Advice"]), ("loss", "soft_dice_loss")),
+        "Recommendation": Case(_const(public["Recommendation"]), (("dice",), advice, advice)),
+        **{f"Recommendation.{method}": Case(_method(
+            lambda: public["recommend"](foreground_fraction=0.05, objects_per_image=2.0,
+                                        boundaries_matter=True, detection_matters=False,
+                                        empty_images=False), method))
+           for method in ("items", "labels")},
+    }
+
+
 def registry():
     """``{name: Case}`` for every public callable this suite knows how to call."""
     public, _ = public_callables()
@@ -382,6 +409,7 @@ def registry():
     if "slider" in public:
         cases.update(_widget_cases())
     cases.update(_figure_cases(public))
+    cases.update(_recommend_cases(public))
     cases.update(_torch_cases(public, cases))
     return cases
 
