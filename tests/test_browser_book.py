@@ -3,8 +3,8 @@
 Headless Debian Chromium (fixtures in ``conftest.py``) opens each page of the table of contents
 from a local web server, with every request to another machine aborted, in two builds:
 
-* ``offline`` (``make book-offline``, ``_build/offline/_build/html``): require.js and the
-  ipywidgets HTML manager are served from the site itself, so *everything* must work: no
+* ``offline`` (``make book-offline``, ``_build/offline/_build/html``): every script a page
+  loads is served from the site itself, so *everything* must work: no
   JavaScript error, no request leaves the machine, every formula rendered (no TeX error, no raw
   ``$$``/``\\(`` left in the text), every sphinx-proof theorem and proof rendered,
   every image decoded, every static slider answering each step with the right frame. A
