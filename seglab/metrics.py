@@ -43,6 +43,7 @@ Explained in the book, chapter 1 (book/ch1).
 
 import numpy as np
 
+from ._reduction import nanmean
 from ._validation import (
     as_float_array,
     check_binary_mask,
@@ -471,12 +472,6 @@ def _divide(num, den, zero_division):
     return np.divide(num, den, out=out, where=den != 0)
 
 
-def _nanmean(x, axis):
-    """Mean over ``axis`` leaving out NaN; NaN (no warning) when nothing is left."""
-    valid = ~np.isnan(x)
-    return _divide(np.where(valid, x, 0.0).sum(axis=axis), valid.sum(axis=axis), np.nan)
-
-
 def _rescaled(cm):
     """cm (..., K, K) times a power of two per matrix that brings its largest entry into [1/2, 1).
 
@@ -554,7 +549,7 @@ def _combine(scores, average, support, zero_division, binary=1):
     if average == "binary":
         return scores[..., binary]
     if average == "macro":
-        return _nanmean(scores, axis=-1)
+        return nanmean(scores, axis=-1)
     valid = ~np.isnan(scores)
     weights = np.where(valid, support, 0.0)
     return _divide((weights * np.where(valid, scores, 0.0)).sum(axis=-1), weights.sum(axis=-1),
@@ -598,7 +593,7 @@ def _finish(scores, per_image, reduction, return_count):
     if per_image:
         count = defined.sum(axis=0)
         if reduction == "mean":
-            scores = _nanmean(scores, axis=0)
+            scores = nanmean(scores, axis=0)
     else:
         scores, count = scores[0], defined[0].astype(np.int64)
     score = float(scores) if np.ndim(scores) == 0 else scores

@@ -94,6 +94,7 @@ import numpy as np
 from scipy import ndimage
 from scipy.spatial import cKDTree
 
+from ._reduction import nanmean
 from ._validation import (
     as_label_array,
     check_binary_mask,
@@ -975,24 +976,16 @@ def _score_cell(specs, pred, target, grid, boundary, where):
     return out
 
 
-def _nanmean(x, axis):
-    """Mean over ``axis`` leaving out NaN; NaN (no warning) when nothing is left."""
-    valid = ~np.isnan(x)
-    count = valid.sum(axis=axis)
-    total = np.where(valid, x, 0.0).sum(axis=axis)
-    return np.divide(total, count, out=np.full(np.shape(total), np.nan), where=count > 0)
-
-
 def _reduce(values, average, reduction, return_count):
     """Per-cell values (n_images, n_classes) to the result the options ask for."""
     if average == "binary":
         per_image = values[:, 0]
     elif average == "macro":
-        per_image = _nanmean(values, axis=1)
+        per_image = nanmean(values, axis=1)
     else:
         per_image = values
     count = np.count_nonzero(~np.isnan(per_image), axis=0)
-    value = per_image if reduction == "none" else _nanmean(per_image, axis=0)
+    value = per_image if reduction == "none" else nanmean(per_image, axis=0)
     value = float(value) if np.ndim(value) == 0 else value
     if not return_count:
         return value
