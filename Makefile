@@ -7,7 +7,7 @@ STAMP   := $(VENV)/.installed
 JB      := $(VENV)/bin/jupyter-book
 HTML    := _build/html/index.html
 
-.PHONY: book book-offline demo chromium node test unit bench figures lint clean
+.PHONY: book book-offline demo chromium node test unit bench figures lint clean fork-setup
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -87,6 +87,17 @@ figures: $(STAMP)
 	@mkdir -p book/images
 	$(PY) -c "from seglab.viz.imbalance import imbalance_figure; \
 	imbalance_figure(0.01).savefig('book/images/imbalance.png')"
+
+## A fork for a course: the repository's address lives in one place, `repository.url` (and
+## `branch`) of _config.yml. `make fork-setup REPOSITORY=https://github.com/<you>/<name>` (optional
+## BRANCH=...) writes it there and makes the README's Binder badge and the labs' Colab install
+## cells follow; without REPOSITORY it only re-synchronises them with _config.yml
+## (tools/repository.py; `tools/repository.py --check` lists any link that disagrees).
+REPOSITORY ?=
+BRANCH ?=
+fork-setup: $(STAMP)
+	$(PY) tools/repository.py $(if $(REPOSITORY),--set $(REPOSITORY)) \
+	  $(if $(and $(REPOSITORY),$(BRANCH)),--branch $(BRANCH))
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check seglab tests benchmarks tools
