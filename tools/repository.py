@@ -7,7 +7,7 @@ equal to the setting:
 * Binder links, ``<binderhub_url>/v2/gh/<owner>/<name>/<branch>`` (the README's badge);
 * Colab links, ``<colab_url>/github/<owner>/<name>/blob/<branch>/`` (none today; kept if added);
 * pip installs from the repository, ``git+https://github.com/<owner>/<name>`` (the first cell of
-  every lab in ``notebooks/``, which runs only in Colab).
+  every lab in ``notebooks/``, which runs only in Colab; pip installs the default branch).
 
 The files searched are the project's text files (Markdown, notebooks, YAML, TOML, text and
 shell files), outside ``_build``, ``.venv``, ``.cache`` and hidden folders. A notebook is edited as
