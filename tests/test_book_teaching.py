@@ -133,8 +133,8 @@ def test_named_sliders_exist(page):
 
 
 def test_the_guide_is_plain_markdown():
-    # No code cells: nothing of the guide is executed, and it types no number computed by the
-    # book (it names the slider or figure that shows it).
+    # No code cells: nothing of the guide is executed or checked; where a number of the book
+    # matters, the guide names the slider or figure that shows it instead of typing it.
     for page in PAGES:
         text = _text(page)
         assert not text.startswith("---") and "{code-cell}" not in text, page.name
