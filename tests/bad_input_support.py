@@ -336,6 +336,7 @@ def _figure_cases(public):
                                        "boundaries_matter": True, "detection_matters": False,
                                        "empty_images": False}),
         "static_layer": ((_tiny_figure(1.0),), {}),
+        "cached_layer": ((4,), {}),
         "error_map": ((_mask(), _mask(lo=3, hi=6)), {}),
         "error_handles": ((), {}),
         "readonly": ((np.ones(3),), {}),

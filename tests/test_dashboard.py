@@ -166,6 +166,7 @@ def demo(tmp_path_factory):
         log.close()
 
 
+@pytest.mark.slow  # every frame is rendered before the moves are timed: 1-2 minutes
 def test_dashboard_presents_every_panel(offline_page, demo):
     page, offline, errors = offline_page
     page.set_viewport_size({"width": 1920, "height": 1080})

@@ -20,7 +20,7 @@ from matplotlib.image import BboxImage
 
 from .style import DPI, frame_dpi, readonly, resolution  # noqa: F401 - DPI: the doctests
 
-__all__ = ["overlay", "static_layer"]
+__all__ = ["cached_layer", "overlay", "static_layer"]
 
 
 def static_layer(fig):
@@ -123,6 +123,13 @@ def cached_layer(maxsize):
     callable
         The decorator.
 
+    Raises
+    ------
+    TypeError
+        If ``maxsize`` is not an integer.
+    ValueError
+        If ``maxsize < 1``.
+
     Examples
     --------
     >>> @cached_layer(4)
@@ -136,6 +143,10 @@ def cached_layer(maxsize):
     >>> square() is square()
     True
     """
+    from .._validation import check_int
+
+    maxsize = check_int(maxsize, "maxsize", low=1)
+
     def decorate(build):
         @functools.lru_cache(maxsize=maxsize)
         def cached(dpi, *args):
