@@ -27,6 +27,7 @@ from scipy import ndimage
 from ._validation import as_label_array, check_int, check_probabilities, check_real
 
 __all__ = [
+    "coins_case",
     "disk_with_outlier",
     "edge_case",
     "horse",
@@ -766,6 +767,75 @@ def horse_case(shape=(30, 36), *, gain=2.0, noise=1.2, seed=3):
     rng = np.random.default_rng(seed)
     image = np.clip(np.where(target, 150.0, 100.0) + 10.0 * rng.standard_normal(target.shape),
                     0.0, 255.0)
+    for a in (target, eta, image):
+        a.setflags(write=False)
+    return target, eta, image
+
+
+@functools.lru_cache(maxsize=8)
+def coins_case(shape=(120, 152), *, gain=2.0, noise=1.2, seed=3):
+    r"""A real photograph as a segmentation test case: coins, their mask and a noisy posterior.
+
+    The image is scikit-image's bundled ``coins`` photograph (303 × 384, greyscale; shipped
+    with the package, nothing is downloaded), resized; the target is its Otsu threshold
+    (coins brighter than the background) and the posterior a noisy, blurred version of
+    the target, as in :func:`horse_case`.
+
+    Parameters
+    ----------
+    shape : tuple of two int, optional
+        Size (rows, columns) the photograph is resized to (anti-aliased), at least (8, 8).
+    gain, noise : float, optional
+        Passed to :func:`posterior_map` (with ``blur=1``).
+    seed : int, optional
+        Seed of the posterior noise.
+
+    Returns
+    -------
+    target : ndarray of bool, shape ``shape``
+        :math:`\{x : I(x) > t_{\mathrm{Otsu}}\}` of the resized photograph :math:`I`
+        (read-only).
+    eta : ndarray of float64, shape ``shape``
+        The posterior :math:`\eta \in (0, 1)` (read-only).
+    image : ndarray of float64, shape ``shape``
+        The resized photograph in [0, 255] (read-only); its edges are the coins' edges
+        and the shading of the coins' faces.
+
+    Raises
+    ------
+    ValueError
+        If ``shape`` is smaller than (8, 8) or the options are out of range.
+
+    Notes
+    -----
+    Cached by its arguments: repeated calls return the same read-only arrays. At the
+    default size the exact dense-CRF kernels (:math:`O(N^2)`) are slow; use
+    ``method='fast'``.
+
+    Explained in the book, chapter 3 (``book/ch3/crf.md``), and used by the classroom
+    dashboard (``notebooks/dashboard.ipynb``).
+
+    Examples
+    --------
+    >>> from seglab.data import coins_case
+    >>> target, eta, image = coins_case()
+    >>> target.shape, eta.shape, image.shape
+    ((120, 152), (120, 152), (120, 152))
+    >>> bool(0.2 < target.mean() < 0.6 and 0 < eta.min() and eta.max() < 1)
+    True
+    """
+    from skimage.data import coins
+    from skimage.filters import threshold_otsu
+    from skimage.transform import resize
+
+    rows, cols = (int(s) for s in shape)
+    if rows < 8 or cols < 8:
+        raise ValueError(f"shape {shape} is smaller than (8, 8)")
+    image = resize(coins().astype(np.float64), (rows, cols), anti_aliasing=True,
+                   preserve_range=True)
+    image = np.clip(image, 0.0, 255.0)
+    target = image > threshold_otsu(image)
+    eta = posterior_map(target, blur=1.0, gain=gain, noise=noise, seed=seed)
     for a in (target, eta, image):
         a.setflags(write=False)
     return target, eta, image
