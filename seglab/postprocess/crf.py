@@ -192,9 +192,13 @@ def _log_unaries(probs, eps, dtype):
     in float64 by blocks of pixels (no (N, K) float64 temporary for a float32 result)."""
     k = probs.shape[0]
     flat = probs.reshape(k, -1)
-    out = np.empty((flat.shape[1], k), dtype=dtype)
-    for start in range(0, flat.shape[1], _BLOCK):
-        block = np.maximum(flat[:, start : start + _BLOCK].T, eps)
+    n = flat.shape[1]
+    out = np.empty((n, k), dtype=dtype)
+    buffer = np.empty((min(_BLOCK, n), k))
+    for start in range(0, n, _BLOCK):
+        block = buffer[: min(_BLOCK, n - start)]
+        np.copyto(block, flat[:, start : start + _BLOCK].T)
+        np.maximum(block, eps, out=block)
         out[start : start + _BLOCK] = np.log(block, out=block)
     return out
 
@@ -228,6 +232,12 @@ class _DenseKernels:
         for sigma_xy, sigma_rgb, weight in (spatial, bilateral):
             if weight == 0:
                 continue
+            if method == "fast" and sigma_rgb is None:
+                # The Gaussian kernel of positions alone is separable along the image axes:
+                # a product of two 1-D lattices, much cheaper to build than a 2-D one.
+                lattices.append(_GridLattice(shape, sigma_xy))
+                weights.append(weight)
+                continue
             feats = pos / sigma_xy
             if sigma_rgb is not None:
                 feats = np.concatenate([feats, image.reshape(n, -1) / sigma_rgb], axis=1)
@@ -236,10 +246,7 @@ class _DenseKernels:
                 scale = kernel.sum(axis=1) ** -0.5 if normalize == "symmetric" else np.ones(n)
                 self.matrix += weight * (scale[:, None] * kernel * scale[None, :])
             else:
-                # The Gaussian kernel of positions alone is separable along the image axes:
-                # a product of two 1-D lattices, much cheaper to build than a 2-D one.
-                lattices.append(_GridLattice(shape, sigma_xy) if sigma_rgb is None
-                                else _Permutohedral(feats))
+                lattices.append(_Permutohedral(feats))
                 weights.append(weight)
         self.filter = None
         if lattices:
@@ -249,7 +256,8 @@ class _DenseKernels:
             # The filter holds copies of the lattices' per-point arrays: free those (and the
             # features) before the filter's own arrays are built (a lower peak of memory).
             gains = [lattice.gain for lattice in lattices]
-            del lattices, feats, pos
+            del lattices
+            feats = pos = None
             scales = [np.ones(n)] * len(gains)
             if normalize == "symmetric":
                 sums = self.filter.apply_each(np.ones(n))
