@@ -75,16 +75,22 @@ def test_lattice_weights_are_barycentric(d):
             assert nb.min() >= 0 and nb.max() <= lattice.num_vertices
 
 
+def _two_lattices_and_factors(rng, n, d):
+    """Lattices of n random points in 2 and d dimensions, with random factors before and
+    after each and a random diagonal."""
+    lattices = [_Permutohedral(rng.normal(0.0, 2.0, (n, 2))),
+                _Permutohedral(rng.normal(0.0, 1.0, (n, d)))]
+    before = [rng.uniform(0.5, 2.0, n) for _ in lattices]
+    after = [rng.uniform(0.5, 2.0, n) for _ in lattices]
+    return lattices, before, after, rng.normal(size=n)
+
+
 def test_fused_filter_equals_sum_of_single_lattice_filters():
     """sum_t a_t * L_t(b_t * v) + c * v computed by one stacked filter equals the lattices
     filtered one at a time (the same sums up to their order)."""
     rng = np.random.default_rng(0)
     n = 400
-    lattices = [_Permutohedral(rng.normal(0.0, 2.0, (n, 2))),
-                _Permutohedral(rng.normal(0.0, 1.0, (n, 5)))]
-    before = [rng.uniform(0.5, 2.0, n) for _ in lattices]
-    after = [rng.uniform(0.5, 2.0, n) for _ in lattices]
-    diagonal = rng.normal(size=n)
+    lattices, before, after, diagonal = _two_lattices_and_factors(rng, n, 5)
     values = rng.normal(size=(n, 3))
     expected = diagonal[:, None] * values
     for lattice, b, a in zip(lattices, before, after, strict=True):
@@ -204,11 +210,7 @@ def test_filter_reuses_its_buffers():
     rescale frees the float64 weights, after which apply_each and rescale refuse."""
     rng = np.random.default_rng(4)
     n = 300
-    lattices = [_Permutohedral(rng.normal(0.0, 2.0, (n, 2))),
-                _Permutohedral(rng.normal(0.0, 1.0, (n, 3)))]
-    before = [rng.uniform(0.5, 2.0, n) for _ in lattices]
-    after = [rng.uniform(0.5, 2.0, n) for _ in lattices]
-    diagonal = rng.normal(size=n)
+    lattices, before, after, diagonal = _two_lattices_and_factors(rng, n, 3)
     reference = _LatticeFilter(lattices)
     reference.rescale(before, after, diagonal=diagonal)
     fused = _LatticeFilter(lattices, dtype=np.float32)
