@@ -207,7 +207,8 @@ def test_product_into_equals_matmul(fmt, dtype, monkeypatch):
 def test_filter_reuses_its_buffers():
     """Repeated filtering into one output buffer (as the CRF's iterations do) gives the
     result of a fresh filter each time; values passed in another dtype are cast; a final
-    rescale frees the float64 weights, after which apply_each and rescale refuse."""
+    rescale frees the float64 weights, after which apply_each and rescale refuse; an output
+    in the filter's own values buffer is refused."""
     rng = np.random.default_rng(4)
     n = 300
     lattices, before, after, diagonal = _two_lattices_and_factors(rng, n, 3)
@@ -224,6 +225,8 @@ def test_filter_reuses_its_buffers():
         assert fused.apply(buffer, out=out) is out
         assert_allclose(out, expected, rtol=1e-5, atol=1e-5)
         assert_allclose(fused.apply(values), expected, rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="share memory"):
+        fused.apply(buffer, out=buffer)
     with pytest.raises(RuntimeError, match="final=True"):
         fused.apply_each(np.ones(n))
     with pytest.raises(RuntimeError, match="final=True"):

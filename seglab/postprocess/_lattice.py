@@ -483,6 +483,8 @@ class _LatticeFilter:
             lat, other = _product_into(step, lat, other), lat
         if out is None:
             out = np.empty((self._n, values.shape[1]), dtype=self.dtype)
+        elif np.may_share_memory(out, stack):
+            raise ValueError("out must not share memory with the filter's values buffer")
         return _product_into(self._slice, stack if self._diagonal else lat, out)
 
     def apply_each(self, values):
