@@ -32,14 +32,16 @@ Targets:
   built once, the unaries transposed by blocks, and the lattice built as (d + 1, N) rows
   whose temporaries are freed as soon as used (peak memory of a call 249 -> 155 MB, fresh
   memory being the system time above, the more so as numpy asks for transparent huge
-  pages): per call (getrusage, 5 calls, load average 14) seglab user 0.47-0.53 s and system
-  0.05-0.12 s against pydensecrf2 0.47-0.54 s and 0.12-0.33 s (ratio 0.91); this script at
-  load average 10-15, 5 repeats: CPU ratio 0.97, 1.05 and 1.19 in three consecutive runs
-  (seglab 0.68-0.81 s, pydensecrf2 0.65-0.73 s), against 1.30-1.44 for the version before
-  in the same conditions; free energies within 1.3e-8 relative of that version's, label
-  agreement with pydensecrf2 unchanged (0.9834). The final free energies of both, under
-  seglab's objective (its approximate kernels), are printed: pydensecrf2's is about 0.2 %
-  higher.
+  pages). This script, 5 repeats, at load average 1.5-3: CPU ratio 0.81, 0.81, 0.81, 0.82
+  and 0.98 (seglab 0.49-0.61 s, pydensecrf2 0.61-0.64 s), the version before 1.09 and 1.10
+  interleaved with them (0.70 s); at load average 10-15 the ratio rises again (0.97, 1.05,
+  1.11, 1.19, 1.21: more of seglab's time is memory traffic and page faults, which a
+  crowded machine slows most). Free energies within 1.3e-8 relative of the version before,
+  label agreement with pydensecrf2 unchanged (0.9834). The final free energies of both,
+  under seglab's objective (its approximate kernels), are printed: pydensecrf2's is about
+  0.2 % higher. Asking numpy not to use transparent huge pages during the call steadies the
+  system time at load 10-15 (0.08-0.27 s per call to 0.10-0.14 s) but costs 8 % of CPU time
+  at load 3: not done.
 * ``convex_relaxation`` on 512 x 512 to a relative primal-dual gap of 1e-4: its time, next to
   the exact binary solution by PyMaxflow's minimum cut (4-connected) and scikit-image's ROF.
 
