@@ -3,14 +3,15 @@
 * ``run --grid {full,smoke} [--jobs J] [--results DIR]``: every configuration of the grid
   not yet cached (resumable: rerun after an interruption);
 * ``aggregate [--results DIR]``: write ``summary.json`` from the cached runs;
-* ``time [--steps S]``: seconds per training step of each model and loss (a few steps).
+* ``time [--steps S]``: seconds per training step of each model and loss (a few steps);
+* ``estimate [--grid G] [--jobs J]``: the grid's runs and its estimated wall time.
 """
 
 import argparse
 import sys
 import time
 
-from .config import BUDGET, GRIDS, LOSSES, MODELS, make_config
+from .config import BUDGET, GRIDS, LOSSES, MODELS, estimate_seconds, make_config
 from .runner import RESULTS, _train_numpy, _train_unet, load_data, run_grid
 
 
@@ -39,6 +40,9 @@ def main(argv=None):
     agg.add_argument("--results", default=str(RESULTS))
     clock = sub.add_parser("time")
     clock.add_argument("--steps", type=int, default=10)
+    guess = sub.add_parser("estimate")
+    guess.add_argument("--grid", choices=sorted(GRIDS), default="full")
+    guess.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args(argv)
     if args.command == "run":
         run_grid(GRIDS[args.grid](), args.results, jobs=args.jobs,
@@ -47,6 +51,13 @@ def main(argv=None):
         from .aggregate import write_summary
 
         print(write_summary(args.results))
+    elif args.command == "estimate":
+        configs = GRIDS[args.grid]()
+        counts = {}
+        for c in configs:
+            counts[c["model"]] = counts.get(c["model"], 0) + 1
+        hours = estimate_seconds(configs, jobs=args.jobs) / 3600
+        print(f"{len(configs)} runs {counts}: about {hours:.2f} h in {args.jobs} process(es)")
     else:
         _time(args.steps)
     return 0

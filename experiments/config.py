@@ -113,6 +113,19 @@ def smoke_grid():
     return [{**config, "sizes": [16, 8, 16]} for config in configs]
 
 
+#: Measured cost (seconds, one thread, 64 x 64 images, batch 8; on the shared two-core machine
+#: under a load of about 12, so an upper bound for a quiet one): per training step, and per
+#: run for the data, the prediction and the evaluation of the validation and test splits.
+STEP_SECONDS = {"unet": 0.25, "logistic": 0.03, "tinycnn": 0.08}
+RUN_OVERHEAD_SECONDS = 10.0
+
+
+def estimate_seconds(configs, *, jobs=2):
+    """Wall time of a grid in ``jobs`` one-thread processes, from :data:`STEP_SECONDS`."""
+    total = sum(STEP_SECONDS[c["model"]] * c["steps"] + RUN_OVERHEAD_SECONDS for c in configs)
+    return total / jobs
+
+
 #: The configuration of the reproduction test (tests/test_experiments.py): its result is
 #: committed in experiments/results/reference.json.
 REFERENCE = make_config(task="lesions", fraction=0.1, model="unet", loss="ce_dice", seed=0,

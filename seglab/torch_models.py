@@ -117,7 +117,7 @@ class UNet(torch.nn.Module):
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.seed)
             self.down = torch.nn.ModuleList(
-                _block(cin, cout) for cin, cout in zip([self.in_channels, *widths], widths,
+                _block(cin, cout) for cin, cout in zip([self.in_channels, *widths[:-1]], widths,
                                                    strict=True))
             self.up = torch.nn.ModuleList(
                 torch.nn.ConvTranspose2d(widths[k + 1], widths[k], 2, stride=2)
