@@ -45,13 +45,13 @@ MODELS = ("unet", "logistic", "tinycnn")
 #: Training budget per model, the same for every loss compared under it: Adam, steps,
 #: images per batch and step size.
 BUDGET = {
-    "unet": {"steps": 400, "batch": 8, "lr": 3e-3},
+    "unet": {"steps": 400, "batch": 8, "lr": 1e-2},
     "logistic": {"steps": 400, "batch": 8, "lr": 3e-2},
     "tinycnn": {"steps": 400, "batch": 8, "lr": 1e-2},
 }
 
 #: Data: images per split (train, validation, test) and their shape.
-DATA = {"sizes": (64, 32, 64), "shape": (64, 64)}
+DATA = {"sizes": (256, 64, 128), "shape": (64, 64)}
 
 SIX_LOSSES = ("ce", "wce", "focal", "dice", "ce_dice", "lovasz")
 

@@ -975,7 +975,7 @@ def _lesion_pixels(shape, free, area, rng, irregularity):
 
 
 def lesion_images(num_images, shape=(64, 64), *, foreground_fraction=0.02, empty_fraction=0.2,
-                  lesions_per_image=3.0, size_spread=0.5, irregularity=0.6, contrast=1.0,
+                  lesions_per_image=3.0, size_spread=0.5, irregularity=0.6, contrast=1.5,
                   noise=0.3, seed=0):
     r"""Simulated lesions: irregular blobs of log-normal size in a textured, biased background.
 
@@ -1047,9 +1047,10 @@ def lesion_images(num_images, shape=(64, 64), *, foreground_fraction=0.02, empty
            I = e^{0.3\, b}\,\bigl(0.5\, t + G * C\bigr) + \sigma z .
 
        The background alone has a standard deviation of about
-       :math:`\sqrt{0.25 + \sigma^2}`, comparable to :math:`\mu_c = 1`: single pixels
-       overlap, small lesions more (blur lowers their peak), as in lesion segmentation
-       [1]_.
+       :math:`\sqrt{0.25 + \sigma^2} \approx 0.58` and the bias field scales it by up to
+       about :math:`e^{\pm 0.6}`, so with the default :math:`\mu_c = 1.5` (and the
+       lesions' own spread of contrast) single pixels overlap, small lesions more (blur
+       lowers their peak), as in lesion segmentation [1]_.
 
     Deterministic for a given ``seed`` (one :func:`numpy.random.default_rng` stream for
     the whole set, so image ``i`` depends on the images before it).

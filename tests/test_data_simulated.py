@@ -76,9 +76,9 @@ def test_lesion_contrast_overlaps_the_background():
     sim = lesion_images(60, (64, 64), foreground_fraction=0.1, seed=3)
     inside, outside = sim.images[sim.masks], sim.images[~sim.masks]
     assert inside.mean() > outside.mean() + 0.5
-    # Overlap: a quarter of the lesion pixels are darker than the background's 90th
-    # percentile (a single pixel does not tell lesion from background).
-    assert np.mean(inside < np.percentile(outside, 90)) > 0.25
+    # Overlap: a third of the lesion pixels (37 % with this seed) are darker than the
+    # background's 95th percentile (a single pixel does not tell lesion from background).
+    assert np.mean(inside < np.percentile(outside, 95)) > 0.3
 
 
 def test_lesion_without_irregularity_is_a_disc():

@@ -240,3 +240,30 @@ def test_reference_run_reproduces_the_committed_result():
         assert pooled[0] == pytest.approx(pooled[1], abs=0.02)
     assert_allclose(np.sum(result["calibration"]["confidence"], axis=0),
                     np.sum(committed["calibration"]["confidence"], axis=0), rtol=1e-3, atol=1)
+
+
+# ------------------------------------------------------------------- optional PyTorch
+
+
+def _without_torch(code, cwd):
+    import subprocess
+
+    prelude = ("import sys\nsys.modules['torch'] = None  # no PyTorch, as import sees it\n"
+               f"sys.path.insert(0, {str(ROOT)!r})\n")
+    result = subprocess.run([sys.executable, "-c", prelude + code], cwd=cwd,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_unet_without_torch_names_the_extra(tmp_path):
+    code = "try:\n    import seglab.torch_models\nexcept ImportError as exc:\n    print(exc)\n"
+    assert _without_torch(code, tmp_path) == (
+        "seglab.torch_models needs PyTorch, which is not installed: "
+        "pip install 'seglab[torch]' (it pins torch==2.13.0)")
+
+
+def test_results_are_read_and_aggregated_without_torch(tmp_path):
+    code = ("from experiments import aggregate, evaluate, runner, config\n"
+            f"print(len(aggregate.load_runs({str(tmp_path)!r})))\n")
+    assert _without_torch(code, tmp_path) == "0"
