@@ -221,6 +221,7 @@ def test_grid_resumes_from_the_cache(tmp_path):
 # ---------------------------------------------------------------------- reproduction
 
 
+@pytest.mark.slow  # about 17 s on the shared machine
 def test_reference_run_reproduces_the_committed_result():
     pytest.importorskip("torch")
     committed = json.loads(REFERENCE.read_text())
