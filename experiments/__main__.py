@@ -15,8 +15,8 @@ from .config import BUDGET, GRIDS, LOSSES, MODELS, estimate_seconds, make_config
 from .runner import RESULTS, _train_numpy, _train_unet, load_data, run_grid
 
 
-def _time(steps):
-    for model in MODELS:
+def _time(steps, models):
+    for model in models:
         for loss in LOSSES:
             config = make_config(task="lesions", fraction=0.02, model=model, loss=loss, seed=0,
                                  **{**BUDGET[model], "steps": steps})
@@ -40,9 +40,12 @@ def main(argv=None):
     agg.add_argument("--results", default=str(RESULTS))
     clock = sub.add_parser("time")
     clock.add_argument("--steps", type=int, default=10)
+    clock.add_argument("--models", nargs="+", choices=MODELS, default=list(MODELS))
     guess = sub.add_parser("estimate")
     guess.add_argument("--grid", choices=sorted(GRIDS), default="full")
     guess.add_argument("--jobs", type=int, default=2)
+    guess.add_argument("--unet-step", type=float, default=None,
+                       help="seconds per U-Net step (default: config.STEP_SECONDS)")
     args = parser.parse_args(argv)
     if args.command == "run":
         run_grid(GRIDS[args.grid](), args.results, jobs=args.jobs,
@@ -56,10 +59,11 @@ def main(argv=None):
         counts = {}
         for c in configs:
             counts[c["model"]] = counts.get(c["model"], 0) + 1
-        hours = estimate_seconds(configs, jobs=args.jobs) / 3600
+        step = None if args.unet_step is None else {"unet": args.unet_step}
+        hours = estimate_seconds(configs, jobs=args.jobs, step_seconds=step) / 3600
         print(f"{len(configs)} runs {counts}: about {hours:.2f} h in {args.jobs} process(es)")
     else:
-        _time(args.steps)
+        _time(args.steps, args.models)
     return 0
 
 

@@ -53,7 +53,10 @@ BUDGET = {
 #: Data: images per split (train, validation, test) and their shape.
 DATA = {"sizes": (256, 64, 128), "shape": (64, 64)}
 
+#: The losses of the architecture study (under all three models).
 SIX_LOSSES = ("ce", "wce", "focal", "dice", "ce_dice", "lovasz")
+#: The losses on the vessels, where boundary and topology matter.
+VESSEL_LOSSES = ("ce", "wce", "dice", "ce_dice", "lovasz", "boundary_gdl", "hausdorff_dt")
 
 
 def make_config(*, task, fraction, model, loss, seed, steps, batch, lr, sizes=None,
@@ -99,7 +102,7 @@ def full_grid():
     seeds = (0, 1, 2)
     return _grid([
         ("lesions", (0.005, 0.02, 0.1), ("unet",), tuple(LOSSES), seeds),
-        ("vessels", (None,), ("unet",), SIX_LOSSES + ("boundary_gdl", "hausdorff_dt"), seeds),
+        ("vessels", (None,), ("unet",), VESSEL_LOSSES, seeds),
         ("lesions", (0.02,), ("logistic", "tinycnn"), SIX_LOSSES, seeds),
     ])
 
@@ -120,9 +123,11 @@ STEP_SECONDS = {"unet": 0.25, "logistic": 0.03, "tinycnn": 0.08}
 RUN_OVERHEAD_SECONDS = 10.0
 
 
-def estimate_seconds(configs, *, jobs=2):
-    """Wall time of a grid in ``jobs`` one-thread processes, from :data:`STEP_SECONDS`."""
-    total = sum(STEP_SECONDS[c["model"]] * c["steps"] + RUN_OVERHEAD_SECONDS for c in configs)
+def estimate_seconds(configs, *, jobs=2, step_seconds=None):
+    """Wall time of a grid in ``jobs`` one-thread processes, from :data:`STEP_SECONDS`
+    (or ``step_seconds``, a dict by model, e.g. measured by ``python -m experiments time``)."""
+    step_seconds = {**STEP_SECONDS, **(step_seconds or {})}
+    total = sum(step_seconds[c["model"]] * c["steps"] + RUN_OVERHEAD_SECONDS for c in configs)
     return total / jobs
 
 

@@ -199,7 +199,7 @@ def _train_unet(config, data):
 
     torch.use_deterministic_algorithms(True)
     torch.set_num_threads(config["threads"])
-    model = UNet(1, 1, seed=config["seed"])
+    model = UNet(1, num_classes=1, seed=config["seed"])
     optimizer = torch.optim.Adam(model.parameters(), lr=config["lr"])
     images, masks = data["train"]
     x = torch.from_numpy(images[:, None].astype(np.float32))

@@ -919,6 +919,18 @@ class Lesions(NamedTuple):
         Pixel count of each lesion, in the order drawn (image by image).
     image_index : ndarray of int64, shape (L,)
         The image of each lesion.
+
+    See Also
+    --------
+    lesion_images : returns it.
+
+    Examples
+    --------
+    >>> from seglab.data import lesion_images
+    >>> sim = lesion_images(3, (16, 16), foreground_fraction=0.1, empty_fraction=0.0)
+    >>> images, masks, sizes, image_index = sim
+    >>> sim.masks is masks, int(sizes.sum()) == int(masks.sum())
+    (True, True)
     """
 
     images: np.ndarray
@@ -974,7 +986,7 @@ def _lesion_pixels(shape, free, area, rng, irregularity):
     return np.argsort(level, kind="stable")[:area]
 
 
-def lesion_images(num_images, shape=(64, 64), *, foreground_fraction=0.02, empty_fraction=0.2,
+def lesion_images(num_images, shape, *, foreground_fraction=0.02, empty_fraction=0.2,
                   lesions_per_image=3.0, size_spread=0.5, irregularity=0.6, contrast=1.5,
                   noise=0.3, seed=0):
     r"""Simulated lesions: irregular blobs of log-normal size in a textured, biased background.
@@ -983,8 +995,8 @@ def lesion_images(num_images, shape=(64, 64), *, foreground_fraction=0.02, empty
     ----------
     num_images : int
         Number of images, at least 1.
-    shape : tuple of int, optional
-        ``(height, width)``, each at least 4.
+    shape : tuple of int
+        ``(height, width)``, each at least 4 (the study uses 64 x 64).
     foreground_fraction : float, optional
         Target share :math:`\pi \in (0, 1)` of lesion pixels over all the images (the
         study uses 0.005, 0.02 and 0.1), reached in expectation.
@@ -1122,7 +1134,7 @@ def _curve(start, heading, length, rng, step=0.5):
     return start + np.cumsum(steps, axis=0)
 
 
-def vessel_images(num_images, shape=(64, 64), *, num_vessels=2, branches=1.5,
+def vessel_images(num_images, shape, *, num_vessels=2, branches=1.5,
                   width=(1.0, 3.0), contrast=1.0, noise=0.3, seed=0):
     r"""Simulated vessels: thin branching curves 1 to 3 pixels wide in a textured background.
 
@@ -1130,8 +1142,8 @@ def vessel_images(num_images, shape=(64, 64), *, num_vessels=2, branches=1.5,
     ----------
     num_images : int
         Number of images, at least 1.
-    shape : tuple of int, optional
-        ``(height, width)``, each at least 4.
+    shape : tuple of int
+        ``(height, width)``, each at least 4 (the study uses 64 x 64).
     num_vessels : int, optional
         Trunks per image, from 1 to 64.
     branches : float, optional

@@ -102,7 +102,7 @@ class UNet(torch.nn.Module):
     True
     """
 
-    def __init__(self, in_channels=1, num_classes=1, *, base_channels=8, levels=3, seed=0):
+    def __init__(self, in_channels=1, *, num_classes=1, base_channels=8, levels=3, seed=0):
         super().__init__()
         self.in_channels = check_int(in_channels, "in_channels", low=1, high=_MAX_CHANNELS)
         self.num_classes = check_int(num_classes, "num_classes", low=1, high=_MAX_CHANNELS)

@@ -394,9 +394,10 @@ def _torch_model_cases(public):
         return {}
     import torch
 
-    unet = lambda: public["UNet"](1, 1, base_channels=2, levels=2, seed=0)  # noqa: E731
+    unet = lambda: public["UNet"](1, base_channels=2, levels=2, seed=0)  # noqa: E731
     return {
-        "UNet": Case(_const(public["UNet"]), (1, 1), {"base_channels": 2, "levels": 2}),
+        "UNet": Case(_const(public["UNet"]), (1,), {"num_classes": 1, "base_channels": 2,
+                                                    "levels": 2}),
         "UNet.forward": Case(_method(unet, "forward"), (torch.zeros(1, 1, 4, 4),)),
     }
 
