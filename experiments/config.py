@@ -14,11 +14,13 @@ import json
 HARNESS_VERSION = 1
 
 #: The losses: each a sum of seglab loss terms ``(name, options, weight)``, where weight is a
-#: float or ``"ramp"`` (0.01 rising linearly to 0.99 over the steps, for the boundary term)
-#: or ``"1-ramp"``. Options ``"balanced"`` (class weights of a weighted CE) and
-#: ``"two_channel"`` (score the 1-channel logit s as the softmax logits (0, s), so that the
-#: generalized Dice weighs both classes) are resolved by the runner; ``metric_value`` of the
-#: Dinkelbach loss is the running Dice of the training batches.
+#: float, ``"ramp"`` (0.01 rising linearly to 0.99 over the steps, for the boundary term),
+#: ``"1-ramp"``, or ``"balance"`` (a constant, without gradient, that makes the term's value
+#: equal to the sum of the terms before it at that step: the equal weighting of Karimi and
+#: Salcudean's Hausdorff-DT loss with a Dice loss). The runner resolves the options
+#: ``"balanced"`` (class weights of a weighted CE), ``"two_channel"`` (score the 1-channel
+#: logit s as the softmax logits (0, s), so that the generalized Dice weighs both classes)
+#: and ``metric_value="running"`` (the Dinkelbach loss's running Dice of the batches).
 LOSSES = {
     "ce": [("cross_entropy", {}, 1.0)],
     "wce": [("cross_entropy", {"class_weights": "balanced"}, 1.0)],
@@ -33,7 +35,8 @@ LOSSES = {
     "boundary_gdl": [("generalized_dice_loss", {"two_channel": True, "pooling": "batch"},
                       "1-ramp"),
                      ("boundary_loss", {"distance_map": "signed"}, "ramp")],
-    "hausdorff_dt": [("cross_entropy", {}, 1.0), ("hausdorff_dt_loss", {}, 1.0)],
+    "hausdorff_dt": [("soft_dice_loss", {"pooling": "batch"}, 1.0),
+                     ("hausdorff_dt_loss", {}, "balance")],
     "dinkelbach": [("dinkelbach_cross_entropy", {"metric_value": "running"}, 1.0)],
 }
 

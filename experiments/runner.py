@@ -71,9 +71,13 @@ class Term(NamedTuple):
     running: bool
 
 
-def _ramp(weight, step, total):
+def _ramp(weight, step, total, *, value=None, before=None):
+    """The weight of a term at a step (``value``: the term's, ``before``: the sum of the
+    terms before it, for ``"balance"``)."""
     if not isinstance(weight, str):
         return weight
+    if weight == "balance":
+        return abs(before) / abs(value) if value else 1.0
     ramp = 0.01 + 0.98 * step / max(total - 1, 1)
     return ramp if weight == "ramp" else 1.0 - ramp
 
@@ -129,7 +133,7 @@ def numpy_loss(terms, logits, target, batch, extras, step, total, metric_value):
             else logits
         v, g = getattr(numpy_losses, term.name)(
             scores, target, return_grad=True, **_term_options(term, batch, extras, metric_value))
-        weight = _ramp(term.weight, step, total)
+        weight = _ramp(term.weight, step, total, value=float(v), before=value)
         value += weight * float(v)
         grad += weight * (g[:, 1:] if term.two_channel else g)
     return value, grad
@@ -145,8 +149,11 @@ def torch_loss(terms, logits, target, batch, extras, step, total, metric_value):
     for term in terms:
         scores = torch.cat([torch.zeros_like(logits), logits], 1) if term.two_channel \
             else logits
-        value = value + _ramp(term.weight, step, total) * seglab_torch.loss(
-            term.name, scores, target, **_term_options(term, batch, extras, metric_value))
+        v = seglab_torch.loss(term.name, scores, target,
+                              **_term_options(term, batch, extras, metric_value))
+        weight = _ramp(term.weight, step, total, value=float(v.detach()),
+                       before=float(value.detach()) if torch.is_tensor(value) else value)
+        value = value + weight * v
     return value
 
 

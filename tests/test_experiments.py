@@ -83,6 +83,18 @@ def test_ramp_goes_from_gdl_to_boundary():
     assert runner._ramp("ramp", 10, 11) == pytest.approx(0.99)
     assert runner._ramp("1-ramp", 5, 11) == pytest.approx(0.5)
     assert runner._ramp(0.3, 5, 11) == 0.3
+    assert runner._ramp("balance", 5, 11, value=120.0, before=0.6) == pytest.approx(0.005)
+
+
+def test_balanced_term_matches_the_terms_before_it():
+    rng = np.random.default_rng(2)
+    logits = rng.normal(size=(2, 1, 8, 8))
+    target = np.zeros((2, 8, 8), dtype=np.int64)
+    target[:, 2:5, 3:6] = 1
+    terms = runner.resolve_loss("hausdorff_dt", target)
+    value, _ = runner.numpy_loss(terms, logits, target, np.arange(2), {}, 0, 1, 1.0)
+    dice = runner.numpy_loss(terms[:1], logits, target, np.arange(2), {}, 0, 1, 1.0)[0]
+    assert value == pytest.approx(2 * dice)
 
 
 def test_two_channel_scores_are_the_sigmoid():
@@ -268,3 +280,23 @@ def test_results_are_read_and_aggregated_without_torch(tmp_path):
     code = ("from experiments import aggregate, evaluate, runner, config\n"
             f"print(len(aggregate.load_runs({str(tmp_path)!r})))\n")
     assert _without_torch(code, tmp_path) == "0"
+
+
+@pytest.mark.parametrize("loss", sorted(config.LOSSES))
+def test_torch_and_numpy_losses_agree(loss):
+    """The U-Net's losses (seglab.torch) and the NumPy models' (seglab.losses): same value
+    and gradient for every loss of the study, with its data options, ramps and balance."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    logits = rng.normal(size=(2, 1, 8, 8))
+    target = np.zeros((2, 8, 8), dtype=np.int64)
+    target[0, 2:5, 3:6] = 1
+    terms = runner.resolve_loss(loss, target)
+    extras = runner._extras(terms, target.astype(bool))
+    args = (np.arange(2), extras, 3, 10, 0.4)
+    value, grad = runner.numpy_loss(terms, logits, target, *args)
+    scores = torch.tensor(logits, requires_grad=True)
+    ours = runner.torch_loss(terms, scores, torch.from_numpy(target), *args)
+    ours.backward()
+    assert float(ours.detach()) == pytest.approx(value, rel=1e-10, abs=1e-12)
+    assert_allclose(scores.grad.numpy(), grad, rtol=1e-8, atol=1e-12)
