@@ -920,6 +920,8 @@ class Lesions(NamedTuple):
     image_index : ndarray of int64, shape (L,)
         The image of each lesion.
 
+    Used by the book's experiments (``experiments/``), reported with chapter 2 (``book/ch2``).
+
     See Also
     --------
     lesion_images : returns it.
@@ -1067,6 +1069,8 @@ def lesion_images(num_images, shape, *, foreground_fraction=0.02, empty_fraction
     Deterministic for a given ``seed`` (one :func:`numpy.random.default_rng` stream for
     the whole set, so image ``i`` depends on the images before it).
 
+    Used by the book's experiments (``experiments/``), reported with chapter 2 (``book/ch2``).
+
     References
     ----------
     .. [1] L. Maier-Hein et al., "Metrics reloaded: recommendations for image analysis
@@ -1185,6 +1189,8 @@ def vessel_images(num_images, shape, *, num_vessels=2, branches=1.5,
     vessels lose most of their contrast to the partial-volume blur, and their topology
     (gaps, false bridges) and boundary carry the errors that matter [1]_.
 
+    Used by the book's experiments (``experiments/``), reported with chapter 2 (``book/ch2``).
+
     References
     ----------
     .. [1] S. Shit et al., "clDice - a novel topology-preserving loss function for
@@ -1284,6 +1290,8 @@ def task_splits(task, *, sizes=(64, 32, 64), shape=(64, 64), options=None, seed=
     seed ``int(numpy.random.SeedSequence([seed, k]).generate_state(1)[0])``: three
     independent streams, so the test set does not change when the training set is
     resized, and no image is in two sets.
+
+    Used by the book's experiments (``experiments/``), reported with chapter 2 (``book/ch2``).
 
     Examples
     --------
