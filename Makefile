@@ -7,7 +7,8 @@ STAMP   := $(VENV)/.installed
 JB      := $(VENV)/bin/jupyter-book
 HTML    := _build/html/index.html
 
-.PHONY: book book-offline demo chromium node test unit bench figures lint clean fork-setup
+.PHONY: book book-offline demo chromium node test unit bench figures lint clean fork-setup \
+	experiments experiments-smoke
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -98,6 +99,19 @@ BRANCH ?=
 fork-setup: $(STAMP)
 	$(PY) tools/repository.py $(if $(REPOSITORY),--set $(REPOSITORY)) \
 	  $(if $(and $(REPOSITORY),$(BRANCH)),--branch $(BRANCH))
+
+## The study of experiments/ (losses x models x tasks, 3 seeds): every run not yet cached in
+## experiments/results/runs (resumable: rerun after an interruption), in two one-thread
+## processes, then the summary with bootstrap intervals. About 2 hours on 2 quiet cores.
+EXPERIMENT_JOBS ?= 2
+experiments: $(STAMP) $(TORCH)
+	$(PY) -m experiments run --grid full --jobs $(EXPERIMENT_JOBS)
+	$(PY) -m experiments aggregate
+
+## A few minutes: two losses per model, one seed, 30 steps (into a scratch folder).
+experiments-smoke: $(STAMP) $(TORCH)
+	$(PY) -m experiments run --grid smoke --jobs $(EXPERIMENT_JOBS) --results _build/experiments-smoke
+	$(PY) -m experiments aggregate --results _build/experiments-smoke
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check seglab tests benchmarks tools

@@ -216,6 +216,13 @@ def _data_cases():
                                 {"foreground_fraction": 0.2}),
         "synthetic_images": Case(fn["synthetic_images"], (2, (8, 8))),
         "synthetic_mask": Case(fn["synthetic_mask"], ((8, 8),)),
+        "Lesions": Case(fn["Lesions"], (np.zeros((1, 4, 4)), np.zeros((1, 4, 4), dtype=bool),
+                                        np.array([0]), np.array([0]))),
+        "lesion_images": Case(fn["lesion_images"], (2, (8, 8)), {"foreground_fraction": 0.1}),
+        "vessel_images": Case(fn["vessel_images"], (2, (8, 8))),
+        "task_splits": Case(fn["task_splits"], ("lesions",),
+                            {"sizes": (2, 1, 1), "shape": (8, 8),
+                             "options": {"foreground_fraction": 0.1}}),
     }
 
 
@@ -386,6 +393,20 @@ def _torch_cases(public, numpy_cases):
     return cases
 
 
+def _torch_model_cases(public):
+    """seglab.torch_models (when torch is installed): the U-Net and its forward pass."""
+    if "UNet" not in public:
+        return {}
+    import torch
+
+    unet = lambda: public["UNet"](1, base_channels=2, levels=2, seed=0)  # noqa: E731
+    return {
+        "UNet": Case(_const(public["UNet"]), (1,), {"num_classes": 1, "base_channels": 2,
+                                                    "levels": 2}),
+        "UNet.forward": Case(_method(unet, "forward"), (torch.zeros(1, 1, 4, 4),)),
+    }
+
+
 def _recommend_cases(public):
     if "recommend" not in public:
         return {}
@@ -416,6 +437,7 @@ def registry():
     cases.update(_figure_cases(public))
     cases.update(_recommend_cases(public))
     cases.update(_torch_cases(public, cases))
+    cases.update(_torch_model_cases(public))
     return cases
 
 

@@ -75,6 +75,7 @@ STORES = {
     "SurfaceDistances": "a result dataclass: holds what it is given, validates nothing",
     "Advice": "a result dataclass: holds what it is given, validates nothing",
     "Recommendation": "a result dataclass: holds what it is given, validates nothing",
+    "Lesions": "a result named tuple: holds what it is given, validates nothing",
     "torch.*Loss": "a seglab.torch module stores its options; the NumPy loss checks their "
                    "values at each forward call (driven in the forward cases)",
 }
