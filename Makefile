@@ -73,7 +73,7 @@ test: $(STAMP) $(TORCH) chromium node
 	$(JB) build . -n -W --keep-going
 	$(MAKE) --no-print-directory book-offline
 	SEGLAB_BROWSER_TESTS=required HYPOTHESIS_PROFILE=ci $(PY) -m pytest
-	$(VENV)/bin/ruff check seglab tests benchmarks tools
+	$(VENV)/bin/ruff check seglab tests benchmarks tools experiments
 
 ## The unit suite alone (no book build, no browser, no fresh environment): a few minutes.
 unit: $(STAMP) $(TORCH)
@@ -114,7 +114,7 @@ experiments-smoke: $(STAMP) $(TORCH)
 	$(PY) -m experiments aggregate --results _build/experiments-smoke
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check seglab tests benchmarks tools
+	$(VENV)/bin/ruff check seglab tests benchmarks tools experiments
 
 clean:
 	rm -rf _build
