@@ -18,8 +18,9 @@ available at the top level; ``models``, ``postprocess`` and ``recommend`` are re
 submodules.
 """
 
-from . import data, losses, metrics, models, postprocess, recommend, surface, theory
+from . import data, lesions, losses, metrics, models, postprocess, recommend, surface, theory
 from .data import *  # noqa: F403
+from .lesions import *  # noqa: F403
 from .losses import *  # noqa: F403
 from .metrics import *  # noqa: F403
 from .surface import *  # noqa: F403
@@ -35,3 +36,5 @@ __all__ += surface.__all__
 __all__ += theory.__all__
 __all__ += data.__all__
 __all__ += losses.__all__
+__all__ += ["lesions"]
+__all__ += lesions.__all__

@@ -411,7 +411,25 @@ def registry():
     cases.update(_figure_cases(public))
     cases.update(_recommend_cases(public))
     cases.update(_torch_cases(public, cases))
+    cases.update(_lesion_cases(public))
     return cases
+
+
+def _lesion_cases(public):
+    if "lesion_counts" not in public:
+        return {}
+    from fractions import Fraction
+
+    counts = lambda: public["LesionCounts"]((), (2,), (1,), (1,), Fraction(3, 2))  # noqa: E731
+    return {
+        # rows hold the declared inf/NaN distances of unmatched lesions (docstring)
+        "lesion_counts": Case(_const(public["lesion_counts"]), (_mask(), _mask(lo=3, hi=6)),
+                              checked=lambda result: result.counts),
+        "LesionCounts": Case(_const(public["LesionCounts"]), ((), (2,), (1,), (1,))),
+        "LesionCounts.to_dict": Case(_method(counts, "to_dict")),
+        "LesionResult": Case(_const(public["LesionResult"]), (counts(), [])),
+        "detection_scores": Case(_const(public["detection_scores"]), (counts(),)),
+    }
 
 
 # --- Bad values -------------------------------------------------------------------------------
