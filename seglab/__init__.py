@@ -18,7 +18,19 @@ available at the top level; ``models``, ``postprocess`` and ``recommend`` are re
 submodules.
 """
 
-from . import data, lesions, losses, metrics, models, postprocess, recommend, surface, theory
+from . import (
+    compare,
+    data,
+    lesions,
+    losses,
+    metrics,
+    models,
+    postprocess,
+    recommend,
+    surface,
+    theory,
+)
+from .compare import *  # noqa: F403
 from .data import *  # noqa: F403
 from .lesions import *  # noqa: F403
 from .losses import *  # noqa: F403
@@ -38,3 +50,5 @@ __all__ += data.__all__
 __all__ += losses.__all__
 __all__ += ["lesions"]
 __all__ += lesions.__all__
+__all__ += ["compare"]
+__all__ += compare.__all__

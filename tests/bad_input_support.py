@@ -412,6 +412,7 @@ def registry():
     cases.update(_recommend_cases(public))
     cases.update(_torch_cases(public, cases))
     cases.update(_lesion_cases(public))
+    cases.update(_compare_cases(public))
     return cases
 
 
@@ -429,6 +430,23 @@ def _lesion_cases(public):
         "LesionCounts.to_dict": Case(_method(counts, "to_dict")),
         "LesionResult": Case(_const(public["LesionResult"]), (counts(), [])),
         "detection_scores": Case(_const(public["detection_scores"]), (counts(),)),
+    }
+
+
+def _compare_cases(public):
+    if "paired_comparison" not in public:
+        return {}
+    a, b = _probs((8,), seed=1), _probs((8,), seed=2)
+    rows = lambda values: [{"case": str(i), "class": "fg", "metric": "dice",  # noqa: E731
+                            "value": float(v), "convention": ""} for i, v in enumerate(values)]
+    return {
+        "paired_comparison": Case(_const(public["paired_comparison"]), (a, b),
+                                  {"n_resamples": 200}),
+        "compare_models": Case(_const(public["compare_models"]), (rows(a), rows(b)),
+                               {"n_resamples": 200}),
+        "holm": Case(_const(public["holm"]), (np.array([0.01, 0.04, 0.03]),)),
+        "PairedComparison": Case(_const(public["PairedComparison"]),
+                                 (a - b, 0.1, (0.0, 0.2), 0.95, "BCa", 200, 3.0, 0.2, 8, 0, 0)),
     }
 
 
