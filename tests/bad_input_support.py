@@ -413,6 +413,7 @@ def registry():
     cases.update(_torch_cases(public, cases))
     cases.update(_lesion_cases(public))
     cases.update(_compare_cases(public))
+    cases.update(_report_cases(public))
     return cases
 
 
@@ -448,6 +449,17 @@ def _compare_cases(public):
         "PairedComparison": Case(_const(public["PairedComparison"]),
                                  (a - b, 0.1, (0.0, 0.2), 0.95, "BCa", 200, 3.0, 0.2, 8, 0, 0)),
     }
+
+
+def _report_cases(public):
+    if "html_report" not in public:
+        return {}
+    rows = [{"case": f"c{i}", "class": "fg", "metric": metric, "value": float(v),
+             "convention": "both_empty=nan"}
+            for i, v in enumerate(_probs((3,), seed=3)) for metric in ("dice", "hd95")]
+    return {"html_report": Case(_const(public["html_report"]), (rows,),
+                                {"conventions": {"both_empty": "nan"}, "worst": 2},
+                                seconds=30.0, few=True)}
 
 
 # --- Bad values -------------------------------------------------------------------------------
