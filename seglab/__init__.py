@@ -15,11 +15,14 @@ optional extra ``seglab[torch]`` and is not imported here either.
 
 The functions of ``metrics``, ``surface``, ``theory``, ``data`` and ``losses`` are also
 available at the top level; ``models``, ``postprocess`` and ``recommend`` are reached as
-submodules.
+submodules. :mod:`seglab.evaluation` scores a folder of predictions against a folder of
+references (:func:`evaluate_dataset`, the console script ``seglab evaluate``); Dask and
+NIfTI need the optional extra ``seglab[evaluate]``.
 """
 
-from . import data, losses, metrics, models, postprocess, recommend, surface, theory
+from . import data, evaluation, losses, metrics, models, postprocess, recommend, surface, theory
 from .data import *  # noqa: F403
+from .evaluation import Conventions, EvaluationResult, dataset_fingerprint, evaluate_dataset
 from .losses import *  # noqa: F403
 from .metrics import *  # noqa: F403
 from .surface import *  # noqa: F403
@@ -35,3 +38,6 @@ __all__ += surface.__all__
 __all__ += theory.__all__
 __all__ += data.__all__
 __all__ += losses.__all__
+# Data-set evaluation (seglab/evaluation.py; NIfTI and Dask need the extra seglab[evaluate]).
+__all__ += ["evaluation", "Conventions", "EvaluationResult", "dataset_fingerprint",
+            "evaluate_dataset"]
