@@ -848,7 +848,7 @@ def evaluate_dataset(prediction, reference, *, labels=None, metrics=None, spacin
         masks). A label value in an image that the table does not name is an error.
     metrics : sequence of str or None, optional
         Metric names (default every one): the overlap metrics of
-        :data:`seglab.metrics.METRICS` and the boundary metrics
+        ``seglab.metrics.METRICS`` and the boundary metrics
         ``'hausdorff'``, ``'hausdorff95'``, ``'directed_hausdorff'``, ``'assd'``,
         ``'average_surface_distance'``, ``'surface_dice'``, ``'boundary_f1'``.
     spacing : float or sequence of float, optional
@@ -862,11 +862,11 @@ def evaluate_dataset(prediction, reference, *, labels=None, metrics=None, spacin
         ``distributed.Client`` runs them on that cluster. The results do not depend on
         it.
     progress : bool, default False
-        Show a progress bar (Dask's :class:`dask.diagnostics.ProgressBar`, or
+        Show a progress bar (Dask's ``dask.diagnostics.ProgressBar``, or
         ``distributed.progress`` on a cluster); needs a Dask ``scheduler``.
     lesions : bool, default False
         Also count lesions (connected components of each class) matched between
-        prediction and reference, with :func:`seglab.lesions.lesion_counts`; the summed
+        prediction and reference, with ``seglab.lesions.lesion_counts``; the summed
         integer counts go to ``summary['lesions']``.
 
     Returns
