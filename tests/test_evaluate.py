@@ -382,6 +382,25 @@ def test_any_dimension_overlap_only(tmp_path):
         evaluate_dataset(tmp_path / "p", tmp_path / "r", metrics=["dice", "hausdorff"])
 
 
+def test_tiff_pairs(tmp_path):
+    import imageio.v3 as iio
+
+    labels = np.zeros((10, 12), dtype=np.uint8)
+    labels[2:6, 3:8] = 1
+    labels[7:9, 1:4] = 2
+    moved = np.roll(labels, 1, axis=1)
+    p, r = _pair_dirs(tmp_path, {}, {})
+    iio.imwrite(p / "t.tif", moved)
+    iio.imwrite(r / "t.tif", labels)
+    result = evaluate_dataset(p, r, labels=LABELS, metrics=["dice", "hausdorff"],
+                              spacing=(2.0, 0.5))
+    values = {(row["class"], row["metric"]): row["value"] for row in result.rows}
+    for k, name in LABELS.items():
+        assert values[name, "dice"] == M.dice(moved == k, labels == k)
+        assert values[name, "hausdorff"] == S.hausdorff(moved == k, labels == k,
+                                                         spacing=(2.0, 0.5))
+
+
 def test_npz_and_python_module_entry(tmp_path):
     import subprocess
     import sys
