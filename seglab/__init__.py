@@ -20,9 +20,23 @@ references (:func:`evaluate_dataset`, the console script ``seglab evaluate``); D
 NIfTI need the optional extra ``seglab[evaluate]``.
 """
 
-from . import data, evaluation, losses, metrics, models, postprocess, recommend, surface, theory
+from . import (
+    compare,
+    data,
+    evaluation,
+    lesions,
+    losses,
+    metrics,
+    models,
+    postprocess,
+    recommend,
+    surface,
+    theory,
+)
+from .compare import *  # noqa: F403
 from .data import *  # noqa: F403
 from .evaluation import Conventions, EvaluationResult, dataset_fingerprint, evaluate_dataset
+from .lesions import *  # noqa: F403
 from .losses import *  # noqa: F403
 from .metrics import *  # noqa: F403
 from .surface import *  # noqa: F403
@@ -38,6 +52,10 @@ __all__ += surface.__all__
 __all__ += theory.__all__
 __all__ += data.__all__
 __all__ += losses.__all__
+__all__ += ["lesions"]
+__all__ += lesions.__all__
+__all__ += ["compare"]
+__all__ += compare.__all__
 # Data-set evaluation (seglab/evaluation.py; NIfTI and Dask need the extra seglab[evaluate]).
 __all__ += ["evaluation", "Conventions", "EvaluationResult", "dataset_fingerprint",
             "evaluate_dataset"]

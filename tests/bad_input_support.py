@@ -445,7 +445,55 @@ def registry():
     cases.update(_recommend_cases(public))
     cases.update(_evaluation_cases())
     cases.update(_torch_cases(public, cases))
+    cases.update(_lesion_cases(public))
+    cases.update(_compare_cases(public))
+    cases.update(_report_cases(public))
     return cases
+
+
+def _lesion_cases(public):
+    if "lesion_counts" not in public:
+        return {}
+    from fractions import Fraction
+
+    counts = lambda: public["LesionCounts"]((), (2,), (1,), (1,), Fraction(3, 2))  # noqa: E731
+    return {
+        # rows hold the declared inf/NaN distances of unmatched lesions (docstring)
+        "lesion_counts": Case(_const(public["lesion_counts"]), (_mask(), _mask(lo=3, hi=6)),
+                              checked=lambda result: result.counts),
+        "LesionCounts": Case(_const(public["LesionCounts"]), ((), (2,), (1,), (1,))),
+        "LesionCounts.to_dict": Case(_method(counts, "to_dict")),
+        "LesionResult": Case(_const(public["LesionResult"]), (counts(), [])),
+        "detection_scores": Case(_const(public["detection_scores"]), (counts(),)),
+    }
+
+
+def _compare_cases(public):
+    if "paired_comparison" not in public:
+        return {}
+    a, b = _probs((8,), seed=1), _probs((8,), seed=2)
+    rows = lambda values: [{"case": str(i), "class": "fg", "metric": "dice",  # noqa: E731
+                            "value": float(v), "convention": ""} for i, v in enumerate(values)]
+    return {
+        "paired_comparison": Case(_const(public["paired_comparison"]), (a, b),
+                                  {"n_resamples": 200}),
+        "compare_models": Case(_const(public["compare_models"]), (rows(a), rows(b)),
+                               {"n_resamples": 200}),
+        "holm": Case(_const(public["holm"]), (np.array([0.01, 0.04, 0.03]),)),
+        "PairedComparison": Case(_const(public["PairedComparison"]),
+                                 (a - b, 0.1, (0.0, 0.2), 0.95, "BCa", 200, 3.0, 0.2, 8, 0, 0)),
+    }
+
+
+def _report_cases(public):
+    if "html_report" not in public:
+        return {}
+    rows = [{"case": f"c{i}", "class": "fg", "metric": metric, "value": float(v),
+             "convention": "both_empty=nan"}
+            for i, v in enumerate(_probs((3,), seed=3)) for metric in ("dice", "hd95")]
+    return {"html_report": Case(_const(public["html_report"]), (rows,),
+                                {"conventions": {"both_empty": "nan"}, "worst": 2},
+                                seconds=30.0, few=True)}
 
 
 # --- Bad values -------------------------------------------------------------------------------

@@ -76,6 +76,9 @@ STORES = {
     "Advice": "a result dataclass: holds what it is given, validates nothing",
     "Recommendation": "a result dataclass: holds what it is given, validates nothing",
     "EvaluationResult": "a result dataclass: holds what it is given, validates nothing",
+    "LesionCounts": "a result dataclass: holds what it is given (detection_scores checks it)",
+    "LesionResult": "a result pair: holds what it is given, validates nothing",
+    "PairedComparison": "a result dataclass: holds what it is given, validates nothing",
     "torch.*Loss": "a seglab.torch module stores its options; the NumPy loss checks their "
                    "values at each forward call (driven in the forward cases)",
 }
