@@ -61,6 +61,11 @@ OVERLAP_METRICS = tuple(_metrics.METRICS)
 SURFACE_METRICS = ("hausdorff", "hausdorff95", "directed_hausdorff", "assd",
                    "average_surface_distance", "surface_dice", "boundary_f1")
 _SCORES = {"surface_dice", "boundary_f1"}  # surface metrics for which higher is better
+#: Lesion-wise scores added by ``lesions=True``: name -> key of
+#: ``seglab.lesions.detection_scores``.
+LESION_METRICS = {"lesion_precision": "precision", "lesion_recall": "recall",
+                  "lesion_f1": "f1", "lesion_sq": "sq", "lesion_rq": "rq",
+                  "panoptic_quality": "pq"}
 SCHEMA = "seglab.evaluation/1"
 _SUFFIXES = (".nii.gz", ".nii", ".png", ".tif", ".tiff", ".npy", ".npz")
 _MAX_LABEL = 1 << 16
@@ -545,14 +550,41 @@ def _evaluate_case(case, pred_path, ref_path, plan):
     out = {"case": case, "counts": counts, "values": scores, "spacing": spacing,
            "spacing_source": source, "shape": pred.shape}
     if plan.lesions:
-        out["lesions"] = _lesion_counts(pred, ref, values, spacing)
+        out["lesion_counts"], out["lesion_rows"] = _lesions(case, pred, ref, plan, spacing)
+        scores.update(_lesion_values(out["lesion_counts"], _states(counts), plan.conventions))
     return out
 
 
-def _lesion_counts(pred, ref, values, spacing):
+def _lesions(case, pred, ref, plan, spacing):
+    """Per class: the additive LesionCounts, and the per-lesion rows with case and class."""
     from . import lesions
 
-    return {k: lesions.lesion_counts(pred == k, ref == k, spacing=spacing) for k in values}
+    counts, rows = [], []
+    for k, name in plan.labels:
+        result = lesions.lesion_counts(pred == k, ref == k, spacing=spacing)
+        counts.append(result.counts)
+        rows += [{"case": case, "class": name, **row} for row in result.rows]
+    return counts, rows
+
+
+def _lesion_values(lesion_counts, states, conventions):
+    """{metric: (n_classes,)} lesion-wise scores of ``seglab.lesions.detection_scores``.
+
+    The empty-case policy is that of every metric: a class with no lesion in either mask
+    gets ``both_empty`` (NaN or 1), a 0/0 where one mask is empty gets 0 (``'worst'``),
+    and a cell the policy leaves out is NaN for every score.
+    """
+    from . import lesions
+
+    out = {name: np.empty(len(states)) for name in LESION_METRICS}
+    for j, (counts, state) in enumerate(zip(lesion_counts, states, strict=True)):
+        zd = _zero_division(state, conventions)
+        scores = lesions.detection_scores(
+            counts, zero_division=0.0 if zd == 0.0 else np.nan,
+            both_empty=1.0 if conventions.both_empty == "best" else np.nan)
+        for name, key in LESION_METRICS.items():
+            out[name][j] = np.nan if _excluded(state, conventions) else scores[key]
+    return out
 
 
 # --------------------------------------------------------------------------
@@ -616,6 +648,9 @@ def _convention_text(name, conventions, source):
     parts = [f"both_empty={c.both_empty}", f"one_empty={c.one_empty}"]
     if name in OVERLAP_METRICS:
         parts.append("one-vs-rest")
+    elif name in LESION_METRICS:
+        parts += ["match=iou", "min_iou=0.5", "connectivity=full",
+                  "size_bins=10,100,1000", f"spacing={source}"]
     else:
         parts += [f"boundary={c.boundary}", f"spacing={source}"]
         if name.startswith("hausdorff") and name != "hausdorff":
@@ -645,6 +680,10 @@ class EvaluationResult:
     counts : ndarray of int64, shape (n_cases, n_classes, 2, 2)
         The one-vs-rest confusion matrix ``[[TN, FP], [FN, TP]]`` of every case and
         class, the additive part of the evaluation.
+    lesion_rows : list of dict
+        With ``lesions=True``: one row per lesion (the rows of
+        :func:`seglab.lesions.lesion_counts`: ids, sizes, volumes, size bin, IoU, Dice,
+        HD95, ASSD) with its ``case`` and ``class``; empty otherwise.
 
     Notes
     -----
@@ -670,8 +709,17 @@ class EvaluationResult:
                 "<class name>": {"mean": float|null, "std": float|null, "n": int,
                                  "excluded": int, "pooled": float|null}}}},
           "counts": {"<class name>": {"tp": int, "fp": int, "fn": int, "tn": int}},
-          "lesions": {...}   (only with lesions=True)
+          "lesions": {                                  (only with lesions=True)
+            "<class name>": {"size_bins": [float], "bin_labels": [str],
+                             "tp": [int], "fp": [int], "fn": [int] (per size bin),
+                             "iou_sum": float, "iou_sum_exact": "num/den",
+                             "recall_by_size": {"<bin label>": float|null}}}
         }
+
+    ``kind`` is ``'lesion'`` for the lesion-wise scores of ``lesions=True``
+    (``lesion_precision``, ``lesion_recall``, ``lesion_f1``, ``lesion_sq``,
+    ``lesion_rq``, ``panoptic_quality``), whose ``pooled`` value is the score of the
+    lesion counts summed over cases.
 
     ``n + excluded`` is the number of cases; ``null`` stands for an undefined value
     (no defined case, fewer than two for ``std``, no pooled form for a surface metric).
@@ -692,6 +740,7 @@ class EvaluationResult:
     summary: dict
     conventions: dict
     counts: np.ndarray = field(repr=False, default=None)
+    lesion_rows: list = field(repr=False, default_factory=list)
 
     def to_csv(self, path):
         """Write the per-case rows as CSV (columns case, class, metric, value, convention).
@@ -775,7 +824,7 @@ def _reduce(results, plan, sources, prediction, reference):
     source = sources.pop() if len(sources) == 1 else "mixed"
     conv = dict(conventions.to_dict(), spacing_source=source)
     classes = [name for _, name in plan.labels]
-    names = plan.overlap + plan.surface
+    names = plan.overlap + plan.surface + (tuple(LESION_METRICS) if plan.lesions else ())
     counts = np.stack([r["counts"] for r in results]) if results else np.zeros(
         (0, len(classes), 2, 2), dtype=np.int64)
     texts = {m: _convention_text(m, conventions, source) for m in names}
@@ -784,6 +833,10 @@ def _reduce(results, plan, sources, prediction, reference):
             for r in results for j, cls in enumerate(classes) for m in names]
     total = counts.sum(axis=0)
     pooled = _overlap_values(total, plan.overlap, conventions)  # the summed counts' metrics
+    if plan.lesions:
+        lesion_totals = [sum(r["lesion_counts"][j] for r in results)
+                         for j in range(len(classes))]
+        pooled.update(_lesion_values(lesion_totals, _states(total), conventions))
     metrics_out = {}
     for m in names:
         table = np.array([r["values"][m] for r in results]).reshape(len(results), len(classes))
@@ -792,8 +845,9 @@ def _reduce(results, plan, sources, prediction, reference):
             entry = _statistics(table[:, j])
             entry["pooled"] = _finite(pooled[m][j]) if m in pooled else None
             per_class[cls] = entry
-        kind = "overlap" if m in OVERLAP_METRICS else "surface"
-        better = "higher" if kind == "overlap" or m in _SCORES else "lower"
+        kind = ("overlap" if m in OVERLAP_METRICS else
+                "lesion" if m in LESION_METRICS else "surface")
+        better = "higher" if kind != "surface" or m in _SCORES else "lower"
         metrics_out[m] = {"kind": kind, "better": better, "convention": texts[m],
                           "classes": per_class}
     summary = {
@@ -810,22 +864,18 @@ def _reduce(results, plan, sources, prediction, reference):
                          "fn": int(total[j, 1, 0]), "tn": int(total[j, 0, 0])}
                    for j, cls in enumerate(classes)},
     }
+    lesion_rows = []
     if plan.lesions:
-        summary["lesions"] = _lesion_summary(results, plan.labels)
-    return EvaluationResult(rows=rows, summary=summary, conventions=conv, counts=counts)
+        from .lesions import detection_scores
 
-
-def _lesion_summary(results, labels):
-    """Lesion counts summed over cases, per class (additive integers)."""
-    out = {}
-    for value, name in labels:
-        total = {}
-        for r in results:
-            for key, count in r["lesions"][value].items():
-                if isinstance(count, numbers.Integral) and not isinstance(count, bool):
-                    total[key] = total.get(key, 0) + int(count)
-        out[name] = total
-    return out
+        summary["lesions"] = {
+            cls: {**lesion_totals[j].to_dict(),
+                  "recall_by_size": {key: _finite(v) for key, v in detection_scores(
+                      lesion_totals[j])["recall_by_size"].items()}}
+            for j, cls in enumerate(classes)}
+        lesion_rows = [row for r in results for row in r["lesion_rows"]]
+    return EvaluationResult(rows=rows, summary=summary, conventions=conv, counts=counts,
+                            lesion_rows=lesion_rows)
 
 
 def evaluate_dataset(prediction, reference, *, labels=None, metrics=None, spacing=None,
@@ -865,9 +915,14 @@ def evaluate_dataset(prediction, reference, *, labels=None, metrics=None, spacin
         Show a progress bar (Dask's ``dask.diagnostics.ProgressBar``, or
         ``distributed.progress`` on a cluster); needs a Dask ``scheduler``.
     lesions : bool, default False
-        Also count lesions (connected components of each class) matched between
-        prediction and reference, with ``seglab.lesions.lesion_counts``; the summed
-        integer counts go to ``summary['lesions']``.
+        Also match the lesions (connected components, full connectivity) of each class
+        one to one by IoU above 1/2 with :func:`seglab.lesions.lesion_counts` (at the
+        case's spacing, size bins 10, 100, 1000 in physical volume): per-case rows of
+        the lesion-wise scores of :func:`seglab.lesions.detection_scores`
+        (``lesion_precision``, ``lesion_recall``, ``lesion_f1``, ``lesion_sq``,
+        ``lesion_rq``, ``panoptic_quality``) under the same empty-case policy, their
+        pooled values from the summed counts, the summed counts in
+        ``summary['lesions']`` and one row per lesion in ``lesion_rows``.
 
     Returns
     -------

@@ -596,3 +596,66 @@ def test_write_synthetic_dataset_validation(tmp_path):
     write_synthetic_dataset(tmp_path, num_cases=2, shape=(12, 12), format="npy", seed=4)
     again = [np.load(os.path.join(a[1], f)) for f in sorted(os.listdir(a[1]))]
     assert all(np.array_equal(x, y) for x, y in zip(first, again, strict=True))
+
+
+# ---------------------------------------------------------------- lesion-wise hook
+
+
+@pytest.mark.parametrize("conventions", [Conventions(), Conventions(both_empty="best",
+                                                                    one_empty="nan")])
+def test_lesion_scores_equal_direct_calls(png_set, conventions):
+    from seglab.lesions import detection_scores, lesion_counts
+
+    pred_dir, ref_dir = png_set
+    result = evaluate_dataset(pred_dir, ref_dir, labels=LABELS, metrics=["dice"],
+                              spacing=(0.5, 2.0), conventions=conventions, lesions=True)
+    values = {(r["case"], r["class"], r["metric"]): r["value"] for r in result.rows}
+    keys = {"lesion_precision": "precision", "lesion_recall": "recall", "lesion_f1": "f1",
+            "lesion_sq": "sq", "lesion_rq": "rq", "panoptic_quality": "pq"}
+    totals, n_rows = {}, 0
+    for f in sorted(os.listdir(ref_dir)):
+        case = f.split(".")[0]
+        pred, ref = _read(os.path.join(pred_dir, f))[0], _read(os.path.join(ref_dir, f))[0]
+        for k, name in LABELS.items():
+            pk, rk = pred == k, ref == k
+            counts, rows = lesion_counts(pk, rk, spacing=(0.5, 2.0))
+            n_rows += len(rows)
+            totals[name] = totals.get(name, 0) + counts
+            both, one = not pk.any() and not rk.any(), pk.any() != rk.any()
+            left_out = ((both and conventions.both_empty == "nan")
+                        or (one and conventions.one_empty == "nan"))
+            scores = detection_scores(
+                counts, zero_division=0.0 if one else math.nan,
+                both_empty=1.0 if conventions.both_empty == "best" else math.nan)
+            for metric, key in keys.items():
+                expected = math.nan if left_out else scores[key]
+                got = values[case, name, metric]
+                assert (math.isnan(got) and math.isnan(expected)) or got == expected, (
+                    case, name, metric, got, expected)
+    assert len(result.lesion_rows) == n_rows
+    assert {row["case"] for row in result.lesion_rows} <= {f.split(".")[0]
+                                                           for f in os.listdir(ref_dir)}
+    for name, total in totals.items():
+        pooled = detection_scores(total)
+        assert result.summary["metrics"]["lesion_f1"]["classes"][name]["pooled"] == pooled["f1"]
+        assert result.summary["metrics"]["panoptic_quality"]["classes"][name]["pooled"] == \
+            pytest.approx(pooled["pq"], rel=1e-12)
+        assert result.summary["lesions"][name]["tp"] == list(total.tp)
+        assert result.summary["lesions"][name]["iou_sum_exact"] == str(total.iou_sum)
+    assert result.summary["metrics"]["lesion_f1"]["kind"] == "lesion"
+
+
+def test_lesions_on_dask_and_cli(png_set, tmp_path):
+    _need("dask")
+    pred, ref = png_set
+    serial = evaluate_dataset(pred, ref, labels=LABELS, metrics=["dice"], lesions=True)
+    parallel = evaluate_dataset(pred, ref, labels=LABELS, metrics=["dice"], lesions=True,
+                                scheduler="processes")
+    _assert_same(serial, parallel)
+    assert serial.summary["lesions"] == parallel.summary["lesions"]
+    out = tmp_path / "s.json"
+    assert main(["evaluate", pred, ref, "--labels", "1:liver,2:tumour", "--metrics", "dice",
+                 "--lesions", "--json", str(out)]) == 0
+    summary = json.loads(out.read_text())
+    assert summary["lesions"] == serial.summary["lesions"]
+    assert summary["metrics"]["lesion_f1"] == serial.summary["metrics"]["lesion_f1"]
