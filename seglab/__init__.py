@@ -17,12 +17,15 @@ either.
 
 The functions of ``metrics``, ``surface``, ``theory``, ``data``, ``losses``, ``lesions`` and
 ``compare`` are also available at the top level; ``models``, ``postprocess`` and
-``recommend`` are reached as submodules.
+``recommend`` are reached as submodules. :mod:`seglab.evaluation` scores a folder of
+predictions against a folder of references (:func:`evaluate_dataset`, the console script
+``seglab evaluate``); Dask and NIfTI need the optional extra ``seglab[evaluate]``.
 """
 
 from . import (
     compare,
     data,
+    evaluation,
     lesions,
     losses,
     metrics,
@@ -34,6 +37,7 @@ from . import (
 )
 from .compare import *  # noqa: F403
 from .data import *  # noqa: F403
+from .evaluation import Conventions, EvaluationResult, dataset_fingerprint, evaluate_dataset
 from .lesions import *  # noqa: F403
 from .losses import *  # noqa: F403
 from .metrics import *  # noqa: F403
@@ -54,3 +58,6 @@ __all__ += ["lesions"]
 __all__ += lesions.__all__
 __all__ += ["compare"]
 __all__ += compare.__all__
+# Data-set evaluation (seglab/evaluation.py; NIfTI and Dask need the extra seglab[evaluate]).
+__all__ += ["evaluation", "Conventions", "EvaluationResult", "dataset_fingerprint",
+            "evaluate_dataset"]

@@ -399,6 +399,39 @@ def _recommend_cases(public):
     }
 
 
+def _evaluation_cases():
+    """seglab.evaluation, seglab.cli and the data-set writer, on two tiny cases in a temp folder.
+
+    The data set has no empty case, so that every value of the valid call is finite.
+    """
+    import os
+    import tempfile
+
+    from seglab import cli, evaluation
+
+    folder = tempfile.mkdtemp(prefix="seglab-bad-input-")
+    pred, ref = data.write_synthetic_dataset(folder, num_cases=2, shape=(12, 12), format="npy",
+                                             empty_fraction=0.0, seed=0)
+    fast = {"metrics": ["dice", "hausdorff95"]}
+    values = lambda result: np.array([row["value"] for row in result.rows])  # noqa: E731
+    made = lambda: evaluation.evaluate_dataset(pred, ref, **fast)  # noqa: E731 - a maker
+    return {
+        "evaluate_dataset": Case(_const(evaluation.evaluate_dataset), (pred, ref), fast,
+                                 checked=values),
+        "dataset_fingerprint": Case(_const(evaluation.dataset_fingerprint), (ref,)),
+        "Conventions": Case(_const(evaluation.Conventions)),
+        "Conventions.to_dict": Case(_method(evaluation.Conventions, "to_dict")),
+        "EvaluationResult": Case(_const(evaluation.EvaluationResult), ([], {}, {})),
+        "EvaluationResult.to_csv": Case(_method(made, "to_csv"),
+                                        (os.path.join(folder, "rows.csv"),)),
+        "EvaluationResult.to_json": Case(_method(made, "to_json"),
+                                         (os.path.join(folder, "summary.json"),)),
+        "main": Case(_const(cli.main), (["evaluate", pred, ref, "--metrics", "dice"],)),
+        "write_synthetic_dataset": Case(_const(data.write_synthetic_dataset), (folder,),
+                                        {"num_cases": 2, "shape": (8, 8), "format": "npy"}),
+    }
+
+
 def registry():
     """``{name: Case}`` for every public callable this suite knows how to call."""
     public, _ = public_callables()
@@ -410,6 +443,7 @@ def registry():
         cases.update(_widget_cases())
     cases.update(_figure_cases(public))
     cases.update(_recommend_cases(public))
+    cases.update(_evaluation_cases())
     cases.update(_torch_cases(public, cases))
     cases.update(_lesion_cases(public))
     cases.update(_compare_cases(public))
