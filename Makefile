@@ -23,6 +23,13 @@ $(TORCH): $(STAMP)
 	$(PY) -m pip install --quiet torch==2.13.0
 	@touch $(TORCH)
 
+## The optional extra seglab[evaluate] for seglab.evaluation (Dask, distributed, NIfTI) and
+## tests/test_evaluate.py: the exact pins of pyproject.toml, not in requirements.txt (Binder).
+EVAL    := $(VENV)/.evaluate
+$(EVAL): $(STAMP) pyproject.toml
+	$(PY) -m pip install --quiet dask==2026.8.0 distributed==2026.8.0 nibabel==5.4.2
+	@touch $(EVAL)
+
 ## Build the HTML book and print its path: tools/prewarm.py executes the chapters on all cores
 ## into the execution cache, then the strict build renders them (and re-executes any failure).
 book: $(STAMP) $(TORCH) node
@@ -67,7 +74,7 @@ chromium:
 ## Every test: the strict book builds (zero warnings; published and offline), then pytest (units,
 ## properties, conformance, bad input, doctests, notebook execution, a fresh Binder-like venv,
 ## the built HTML in headless Chromium, the Voila dashboard), then lint.
-test: $(STAMP) $(TORCH) chromium node
+test: $(STAMP) $(TORCH) $(EVAL) chromium node
 	rm -rf _build/html $(OFFLINE)
 	$(PY) tools/prewarm.py
 	$(JB) build . -n -W --keep-going
@@ -76,10 +83,10 @@ test: $(STAMP) $(TORCH) chromium node
 	$(VENV)/bin/ruff check seglab tests benchmarks tools experiments
 
 ## The unit suite alone (no book build, no browser, no fresh environment): a few minutes.
-unit: $(STAMP) $(TORCH)
+unit: $(STAMP) $(TORCH) $(EVAL)
 	$(PY) -m pytest -m "not browser and not book and not binder and not slow"
 
-bench: $(STAMP) $(TORCH)
+bench: $(STAMP) $(TORCH) $(EVAL)
 	$(PY) -m pip install --quiet -r benchmarks/requirements.txt
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 

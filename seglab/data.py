@@ -16,6 +16,9 @@ than in expectation, and works for images of any number of dimensions.
 * :func:`lesion_images`, :func:`vessel_images`, :func:`task_splits`: the experiments'
   simulated tasks with known truth (lesions of log-normal size; thin branching vessels)
   and their fixed train, validation and test sets.
+* :func:`write_synthetic_dataset`: folders of prediction and reference files (NIfTI, PNG,
+  NPY) with empty cases and several lesions per case, the input of
+  :func:`seglab.evaluation.evaluate_dataset`.
 
 Explained in the book, chapter 1 (``book/ch1``).
 """
@@ -48,6 +51,7 @@ __all__ = [
     "synthetic_mask",
     "task_splits",
     "vessel_images",
+    "write_synthetic_dataset",
 ]
 
 # Logits are clipped to this magnitude so that eta = sigmoid(logit) stays strictly inside
@@ -1387,3 +1391,158 @@ def task_splits(task, *, sizes=(64, 32, 64), shape=(64, 64), options=None, seed=
     return {name: generator(count, shape, **options,
                             seed=int(np.random.SeedSequence([seed, k]).generate_state(1)[0]))
             for k, (name, count) in enumerate(zip(_SPLITS, counts, strict=True))}
+# ---------------------------------------------------------------- data sets on disk
+
+_FORMATS = {"nifti": ".nii.gz", "png": ".png", "npy": ".npy"}
+_MAX_DATASET_VOXELS = 1 << 26  # voxels of one case (64 Mi: 400^3)
+_MAX_CASES = 10_000
+
+
+def _synthetic_case(shape, *, num_classes, num_lesions, fraction, empty, seed):
+    """(prediction, reference) label maps of one case (uint8)."""
+    rng = np.random.default_rng(seed)
+    ndim = len(shape)
+    size = math.prod(shape)
+    small = max(1.0 / size, fraction / (4 * num_lesions))
+    small = min(small, 0.5)
+    ref = np.zeros(shape, dtype=np.uint8)
+    pred = np.zeros(shape, dtype=np.uint8)
+    if not empty:
+        blobs, count = ndimage.label(_blob_mask(shape, fraction, num_lesions, rng))
+        ref[blobs > 0] = 1 + (blobs[blobs > 0] - 1) % (num_classes - 1)
+        pred = ref.copy()
+        if count > 1 and rng.random() < 0.5:  # a missed lesion
+            pred[blobs == rng.integers(1, count + 1)] = 0
+        pred = np.roll(pred, int(rng.integers(-1, 2)), axis=int(rng.integers(ndim)))
+        if rng.random() < 0.5:
+            pred = ndimage.grey_dilation(pred, size=(3,) * ndim)
+    if not empty or rng.random() < 0.5:  # a false-positive blob
+        false = _blob_mask(shape, small, 1, rng) & (ref == 0)
+        pred[false] = 1
+    return pred, ref
+
+
+def write_synthetic_dataset(folder, *, num_cases=8, shape=(64, 64), spacing=None,
+                            format="nifti", num_classes=2, num_lesions=3,
+                            foreground_fraction=0.05, empty_fraction=0.25, seed=0):
+    r"""Write a generated evaluation data set: prediction and reference files, paired by name.
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        An existing folder; the files go to its sub-folders ``prediction`` and
+        ``reference`` (created when missing; files of the same names are overwritten).
+    num_cases : int, default 8
+        Number of cases, in [1, 10000]; the files are ``case_000`` and on.
+    shape : tuple of int, default (64, 64)
+        Shape of every case (at most :math:`2^{26}` voxels); 2-D for PNG.
+    spacing : float or sequence of float, optional
+        Voxel size along each axis, written to the NIfTI header (default 1); PNG and NPY
+        files carry no spacing, and passing one with them is an error.
+    format : {'nifti', 'png', 'npy'}, default 'nifti'
+        File format: ``.nii.gz`` (nibabel, needs ``seglab[evaluate]``), 8-bit ``.png``
+        or ``.npy``.
+    num_classes : int, default 2
+        Number of labels including the background, in [2, 256]; the lesions of a case
+        take the labels 1, 2, ... in turn.
+    num_lesions : int, default 3
+        Number of lesions (blobs, :func:`synthetic_mask`) of each non-empty reference.
+    foreground_fraction : float, default 0.05
+        Foreground fraction of each non-empty reference, in (0, 1).
+    empty_fraction : float, default 0.25
+        Share of cases whose reference is empty, in [0, 1) (rounded to a whole number of
+        cases); half of their predictions hold a false-positive blob.
+    seed : int, default 0
+        Non-negative seed; case ``i`` uses the seed sequence ``(seed, i)``.
+
+    Returns
+    -------
+    prediction, reference : str
+        The two folders.
+
+    Raises
+    ------
+    TypeError
+        If ``folder`` is not a path or a number has the wrong type.
+    ValueError
+        If ``folder`` does not exist, a number or the shape is out of range, ``format``
+        is unknown, PNG meets a shape that is not 2-D or a spacing, or NPY meets a
+        spacing.
+
+    Notes
+    -----
+    A non-empty case has ``num_lesions`` blobs of exactly ``foreground_fraction`` of the
+    voxels in all (:func:`synthetic_mask`); its prediction is the reference with, each
+    at random, one lesion missed (probability 1/2), a shift of one voxel along one axis
+    (or none), a dilation by one voxel (probability 1/2), and a small false-positive
+    blob. The cases with an empty reference are drawn without replacement. Everything
+    is deterministic for a given ``seed``.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from seglab.data import write_synthetic_dataset
+    >>> pred, ref = write_synthetic_dataset(tempfile.mkdtemp(), num_cases=3,
+    ...                                     shape=(16, 16), format="npy")
+    >>> sorted(os.listdir(ref))
+    ['case_000.npy', 'case_001.npy', 'case_002.npy']
+    """
+    import os
+
+    if not isinstance(folder, (str, os.PathLike)):
+        raise TypeError(f"folder must be the path of a folder, got {folder!r}")
+    folder = os.fspath(folder)
+    if not folder or not os.path.isdir(folder):
+        raise ValueError(f"folder must be an existing folder, got {folder!r}")
+    num_cases = check_int(num_cases, "num_cases", low=1, high=_MAX_CASES)
+    shape = _check_shape(shape)
+    if math.prod(shape) > _MAX_DATASET_VOXELS:
+        raise ValueError(f"shape {shape} has more than {_MAX_DATASET_VOXELS} voxels")
+    if not isinstance(format, str) or format not in _FORMATS:
+        raise ValueError(f"format must be one of {sorted(_FORMATS)}, got {format!r}")
+    num_classes = check_int(num_classes, "num_classes", low=2, high=256)
+    num_lesions = check_int(num_lesions, "num_lesions", low=1)
+    fraction = _check_fraction(foreground_fraction)
+    if max(1, round(fraction * math.prod(shape))) < num_lesions:
+        raise ValueError(f"num_lesions={num_lesions} exceeds the foreground voxels of a case")
+    empty_fraction = check_real(empty_fraction, "empty_fraction", low=0.0, high=1.0,
+                                high_open=True)
+    seed = check_int(seed, "seed", low=0)
+    if format == "png" and len(shape) != 2:
+        raise ValueError(f"format='png' needs a 2-D shape, got {shape}")
+    if spacing is not None and format != "nifti":
+        raise ValueError(f"format={format!r} files carry no spacing; pass spacing to the "
+                         f"evaluation instead")
+    from ._validation import check_spacing
+
+    spacing = check_spacing(spacing, len(shape))
+    if format == "nifti":
+        try:
+            import nibabel
+        except ModuleNotFoundError:
+            raise ModuleNotFoundError("format='nifti' needs nibabel: pip install "
+                                      "'seglab[evaluate]'", name="nibabel") from None
+    order = np.random.default_rng(seed).permutation(num_cases)
+    empty = set(order[: round(empty_fraction * num_cases)].tolist())
+    out = [os.path.join(folder, "prediction"), os.path.join(folder, "reference")]
+    for path in out:
+        os.makedirs(path, exist_ok=True)
+    for i in range(num_cases):
+        pair = _synthetic_case(shape, num_classes=num_classes, num_lesions=num_lesions,
+                               fraction=fraction, empty=i in empty, seed=(seed, i))
+        for path, labels in zip(out, pair, strict=True):
+            name = os.path.join(path, f"case_{i:03d}{_FORMATS[format]}")
+            if format == "npy":
+                np.save(name, labels)
+            elif format == "png":
+                import imageio.v3 as iio
+
+                iio.imwrite(name, labels)
+            else:
+                affine = np.eye(4)
+                for axis, step in enumerate(spacing[:3]):
+                    affine[axis, axis] = step
+                image = nibabel.Nifti1Image(labels, affine)
+                image.header.set_zooms(spacing)
+                nibabel.save(image, name)
+    return out[0], out[1]

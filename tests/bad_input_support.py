@@ -425,6 +425,39 @@ def _recommend_cases(public):
     }
 
 
+def _evaluation_cases():
+    """seglab.evaluation, seglab.cli and the data-set writer, on two tiny cases in a temp folder.
+
+    The data set has no empty case, so that every value of the valid call is finite.
+    """
+    import os
+    import tempfile
+
+    from seglab import cli, evaluation
+
+    folder = tempfile.mkdtemp(prefix="seglab-bad-input-")
+    pred, ref = data.write_synthetic_dataset(folder, num_cases=2, shape=(12, 12), format="npy",
+                                             empty_fraction=0.0, seed=0)
+    fast = {"metrics": ["dice", "hausdorff95"]}
+    values = lambda result: np.array([row["value"] for row in result.rows])  # noqa: E731
+    made = lambda: evaluation.evaluate_dataset(pred, ref, **fast)  # noqa: E731 - a maker
+    return {
+        "evaluate_dataset": Case(_const(evaluation.evaluate_dataset), (pred, ref), fast,
+                                 checked=values),
+        "dataset_fingerprint": Case(_const(evaluation.dataset_fingerprint), (ref,)),
+        "Conventions": Case(_const(evaluation.Conventions)),
+        "Conventions.to_dict": Case(_method(evaluation.Conventions, "to_dict")),
+        "EvaluationResult": Case(_const(evaluation.EvaluationResult), ([], {}, {})),
+        "EvaluationResult.to_csv": Case(_method(made, "to_csv"),
+                                        (os.path.join(folder, "rows.csv"),)),
+        "EvaluationResult.to_json": Case(_method(made, "to_json"),
+                                         (os.path.join(folder, "summary.json"),)),
+        "main": Case(_const(cli.main), (["evaluate", pred, ref, "--metrics", "dice"],)),
+        "write_synthetic_dataset": Case(_const(data.write_synthetic_dataset), (folder,),
+                                        {"num_cases": 2, "shape": (8, 8), "format": "npy"}),
+    }
+
+
 def registry():
     """``{name: Case}`` for every public callable this suite knows how to call."""
     public, _ = public_callables()
@@ -436,9 +469,58 @@ def registry():
         cases.update(_widget_cases())
     cases.update(_figure_cases(public))
     cases.update(_recommend_cases(public))
+    cases.update(_evaluation_cases())
     cases.update(_torch_cases(public, cases))
     cases.update(_torch_model_cases(public))
+    cases.update(_lesion_cases(public))
+    cases.update(_compare_cases(public))
+    cases.update(_report_cases(public))
     return cases
+
+
+def _lesion_cases(public):
+    if "lesion_counts" not in public:
+        return {}
+    from fractions import Fraction
+
+    counts = lambda: public["LesionCounts"]((), (2,), (1,), (1,), Fraction(3, 2))  # noqa: E731
+    return {
+        # rows hold the declared inf/NaN distances of unmatched lesions (docstring)
+        "lesion_counts": Case(_const(public["lesion_counts"]), (_mask(), _mask(lo=3, hi=6)),
+                              checked=lambda result: result.counts),
+        "LesionCounts": Case(_const(public["LesionCounts"]), ((), (2,), (1,), (1,))),
+        "LesionCounts.to_dict": Case(_method(counts, "to_dict")),
+        "LesionResult": Case(_const(public["LesionResult"]), (counts(), [])),
+        "detection_scores": Case(_const(public["detection_scores"]), (counts(),)),
+    }
+
+
+def _compare_cases(public):
+    if "paired_comparison" not in public:
+        return {}
+    a, b = _probs((8,), seed=1), _probs((8,), seed=2)
+    rows = lambda values: [{"case": str(i), "class": "fg", "metric": "dice",  # noqa: E731
+                            "value": float(v), "convention": ""} for i, v in enumerate(values)]
+    return {
+        "paired_comparison": Case(_const(public["paired_comparison"]), (a, b),
+                                  {"n_resamples": 200}),
+        "compare_models": Case(_const(public["compare_models"]), (rows(a), rows(b)),
+                               {"n_resamples": 200}),
+        "holm": Case(_const(public["holm"]), (np.array([0.01, 0.04, 0.03]),)),
+        "PairedComparison": Case(_const(public["PairedComparison"]),
+                                 (a - b, 0.1, (0.0, 0.2), 0.95, "BCa", 200, 3.0, 0.2, 8, 0, 0)),
+    }
+
+
+def _report_cases(public):
+    if "html_report" not in public:
+        return {}
+    rows = [{"case": f"c{i}", "class": "fg", "metric": metric, "value": float(v),
+             "convention": "both_empty=nan"}
+            for i, v in enumerate(_probs((3,), seed=3)) for metric in ("dice", "hd95")]
+    return {"html_report": Case(_const(public["html_report"]), (rows,),
+                                {"conventions": {"both_empty": "nan"}, "worst": 2},
+                                seconds=30.0, few=True)}
 
 
 # --- Bad values -------------------------------------------------------------------------------
