@@ -15,7 +15,8 @@ Hausdorff distance, HD95 and the (symmetric) mean surface distance by
 
 Targets: seglab serial >= 20x faster than seg-metrics and >= 3x faster than the MONAI loop;
 Dask on 2 workers >= 1.7x faster than serial. Each candidate runs once after a warm-up on
-one case (imports), on the same files, one after the other; the load average is printed.
+one case (imports), on the same files, one after the other (seglab, Dask and MONAI
+``--repeats`` times, the median reported; seg-metrics once); the load average is printed.
 The values are compared where the conventions match: MONAI's HD and HD95 (larger of the
 two directed percentiles) and ASSD (pooled mean) are seglab's defaults; seg-metrics pools
 the two directions for HD95 and the mean (MedPy's ``hd95``), which is seglab's
@@ -104,10 +105,15 @@ def max_difference(a, b):
     return {m: max(abs(a[c][m] - b[c][m]) for c in a) for m in METRICS}
 
 
-def timed(func):
-    start = time.perf_counter()
-    out = func()
-    return time.perf_counter() - start, out
+def timed(func, label, repeats=1):
+    """Median wall time of ``repeats`` runs and the last output, printed as it goes."""
+    seconds = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        out = func()
+        seconds.append(time.perf_counter() - start)
+    print(f"  {label}: {' '.join(f'{t:.2f}' for t in seconds)} s", flush=True)
+    return float(np.median(seconds)), out
 
 
 def main():
@@ -115,6 +121,8 @@ def main():
     parser.add_argument("--cases", type=int, default=20)
     parser.add_argument("--size", type=int, default=96)
     parser.add_argument("--skip-seg-metrics", action="store_true")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="runs of seglab, Dask and MONAI (median); seg-metrics runs once")
     parser.add_argument("--torch-threads", type=int, default=1)
     args = parser.parse_args()
     import distributed
@@ -139,7 +147,8 @@ def main():
 
     times, values = {}, {}
     times["seglab"], result = timed(lambda: evaluate_dataset(pred_dir, ref_dir,
-                                                             metrics=METRICS))
+                                                             metrics=METRICS), "seglab serial",
+                                    args.repeats)
     values["seglab"] = values_by_case(result)
     start = time.perf_counter()
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
@@ -150,14 +159,16 @@ def main():
         evaluate_dataset(wp, wr, metrics=METRICS, scheduler=client)  # warm the workers
         times["dask"], on_dask = timed(lambda: evaluate_dataset(pred_dir, ref_dir,
                                                                 metrics=METRICS,
-                                                                scheduler=client))
+                                                                scheduler=client),
+                                        "seglab on Dask", args.repeats)
     values["dask"] = values_by_case(on_dask)
-    times["monai"], values["monai"] = timed(lambda: monai_loop(pred_dir, ref_dir, files))
+    times["monai"], values["monai"] = timed(lambda: monai_loop(pred_dir, ref_dir, files),
+                                            "MONAI loop", args.repeats)
     pooled = values_by_case(evaluate_dataset(pred_dir, ref_dir, metrics=METRICS,
                                              conventions=Conventions(combine="pooled")))
     if not args.skip_seg_metrics:
         times["seg-metrics"], values["seg-metrics"] = timed(
-            lambda: seg_metrics_run(pred_dir, ref_dir))
+            lambda: seg_metrics_run(pred_dir, ref_dir), "seg-metrics")
 
     print(f"\n{'candidate':34} {'wall s':>9} {'per case s':>11}")
     labels = {"seglab": "seglab serial", "dask": "seglab on Dask, 2 process workers",
