@@ -7,17 +7,19 @@ Bayes-optimal decisions (:mod:`seglab.theory`), reproducible synthetic data
 (:mod:`seglab.data`), losses with closed-form gradients (:mod:`seglab.losses`),
 tiny trainable models in NumPy (:mod:`seglab.models`), post-processing of
 probability maps (:mod:`seglab.postprocess`), the book's advice on which metric, loss
-and threshold to use for a task (:mod:`seglab.recommend`); at the edge, the book's figures, one
-module per topic (:mod:`seglab.viz`), and sliders that work both live and in static
-HTML (:mod:`seglab.widgets`), which need matplotlib and ipywidgets and are not
-imported here. :mod:`seglab.torch` makes every loss a PyTorch module; it needs the
-optional extra ``seglab[torch]`` and is not imported here either.
+and threshold to use for a task (:mod:`seglab.recommend`), lesion-wise detection scores
+(:mod:`seglab.lesions`) and paired comparisons of two models (:mod:`seglab.compare`);
+at the edge, the book's figures, one module per topic (:mod:`seglab.viz`), and sliders
+that work both live and in static HTML (:mod:`seglab.widgets`), which need matplotlib
+and ipywidgets and are not imported here. :mod:`seglab.torch` makes every loss a
+PyTorch module; it needs the optional extra ``seglab[torch]`` and is not imported here
+either.
 
-The functions of ``metrics``, ``surface``, ``theory``, ``data`` and ``losses`` are also
-available at the top level; ``models``, ``postprocess`` and ``recommend`` are reached as
-submodules. :mod:`seglab.evaluation` scores a folder of predictions against a folder of
-references (:func:`evaluate_dataset`, the console script ``seglab evaluate``); Dask and
-NIfTI need the optional extra ``seglab[evaluate]``.
+The functions of ``metrics``, ``surface``, ``theory``, ``data``, ``losses``, ``lesions`` and
+``compare`` are also available at the top level; ``models``, ``postprocess`` and
+``recommend`` are reached as submodules. :mod:`seglab.evaluation` scores a folder of
+predictions against a folder of references (:func:`evaluate_dataset`, the console script
+``seglab evaluate``); Dask and NIfTI need the optional extra ``seglab[evaluate]``.
 """
 
 from . import (

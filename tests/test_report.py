@@ -127,6 +127,18 @@ def test_validation(rows, kwargs, error, match):
         html_report(kwargs.pop("rows"), **kwargs)
 
 
+def test_lesion_counts_table(rows):
+    from seglab.lesions import lesion_counts
+
+    _, pred, _, target = rs.cases()["case<0>"]
+    counts = lesion_counts(pred, target, size_bins=(50,)).counts
+    page = html_report(rows, summary={"lesions": {"lesion": counts.to_dict()}}, worst=0)
+    section = page.split("<h2>Lesion-wise counts")[1]
+    for j, label in enumerate(counts.bin_labels):
+        cells = "".join(f'<td class="num">{c[j]}</td>' for c in (counts.tp, counts.fp, counts.fn))
+        assert f"<td>lesion</td><td>{label}</td>{cells}" in section
+
+
 def test_inputs_are_not_modified(rows):
     saved = [dict(r) for r in rows]
     html_report(rows, overlays=rs.overlays, worst=1)

@@ -293,6 +293,22 @@ def _comparison_section(comparison, labels):
               'population the models will meet.</p>')
 
 
+def _lesion_section(lesion_summary):
+    """Summed lesion counts per class and size bin (``LesionCounts.to_dict()`` layout)."""
+    body = []
+    for cls, entry in lesion_summary.items():
+        if not isinstance(entry, dict):
+            continue
+        labels = entry.get("bin_labels") or ["all sizes"]
+        for j, label in enumerate(labels):
+            counts = [entry.get(key, [None] * len(labels)) for key in ("tp", "fp", "fn")]
+            body.append((cls, label, *(c[j] if j < len(c) else None for c in counts)))
+    return ("<h2>Lesion-wise counts</h2><p>Summed over the cases: matched (TP) and missed (FN) "
+            "reference lesions by the size of the reference lesion, unmatched predicted lesions "
+            "(FP) by their own size.</p>"
+            + _table(("class", "size bin", "TP", "FP", "FN"), body, numeric=(2, 3, 4)))
+
+
 def html_report(rows, *, summary=None, conventions=None, comparison=None, overlays=None,
                 worst=5, worst_metric=None, title="Segmentation evaluation",
                 model_labels=("A", "B")):
@@ -384,9 +400,8 @@ def html_report(rows, *, summary=None, conventions=None, comparison=None, overla
     if worst:
         sections.append(_worst_section(table, summary, metric, worst, overlays))
     sections.append(_conventions_section(conventions, rows))
-    if summary.get("lesions"):
-        sections.append("<h2>Lesion-wise counts</h2>" + _table(
-            ("class", "counts"), [(cls, counts) for cls, counts in summary["lesions"].items()]))
+    if isinstance(summary.get("lesions"), dict) and summary["lesions"]:
+        sections.append(_lesion_section(summary["lesions"]))
     if comparison is not None:
         sections.append(_comparison_section(comparison, model_labels))
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
