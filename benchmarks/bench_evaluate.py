@@ -24,6 +24,11 @@ the two directions for HD95 and the mean (MedPy's ``hd95``), which is seglab's
 so its surface values are compared and printed, not required equal. The maximum
 differences are printed. Exit status 1 if a target is missed (values are reported).
 
+On a shared machine the Dask ratio measures the share of the CPU this session gets, not
+Dask: with Linux's autogroup scheduling (``/proc/sys/kernel/sched_autogroup_enabled``,
+printed) all processes of a session share one scheduling weight, so two workers get no
+more CPU than one process when other sessions keep the cores busy.
+
 Needs the extra ``seglab[evaluate]`` and ``pip install -r benchmarks/requirements.txt``
 (MONAI, PyTorch CPU, seg-metrics). Usage:
 ``python benchmarks/bench_evaluate.py [--cases 20] [--size 96] [--skip-seg-metrics]``
@@ -105,6 +110,15 @@ def max_difference(a, b):
     return {m: max(abs(a[c][m] - b[c][m]) for c in a) for m in METRICS}
 
 
+def autogroup():
+    """'on', 'off' or 'unknown': whether a session's processes share one CPU weight."""
+    try:
+        with open("/proc/sys/kernel/sched_autogroup_enabled", encoding="ascii") as f:
+            return "on" if f.read().strip() == "1" else "off"
+    except OSError:
+        return "unknown"
+
+
 def timed(func, label, repeats=1):
     """Median wall time of ``repeats`` runs and the last output, printed as it goes."""
     seconds = []
@@ -136,7 +150,8 @@ def main():
     files = sorted(os.listdir(ref_dir))
     print(f"seglab {seglab.__version__}, Python {platform.python_version()}, "
           f"{args.cases} NIfTI pairs of {args.size}^3, spacing {SPACING}, metrics {METRICS}; "
-          f"torch threads {args.torch_threads}; load average {os.getloadavg()[0]:.1f}")
+          f"torch threads {args.torch_threads}; load average {os.getloadavg()[0]:.1f}; "
+          f"{os.cpu_count()} CPUs; autogroup scheduling {autogroup()}")
 
     # warm-up on one case (imports, caches)
     warm = tempfile.mkdtemp(prefix="bench-evaluate-warm-")
