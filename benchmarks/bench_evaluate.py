@@ -15,13 +15,19 @@ Hausdorff distance, HD95 and the (symmetric) mean surface distance by
 
 Targets: seglab serial >= 20x faster than seg-metrics and >= 3x faster than the MONAI loop;
 Dask on 2 workers >= 1.7x faster than serial. Each candidate runs once after a warm-up on
-one case (imports), on the same files, one after the other; the load average is printed.
+one case (imports), on the same files, one after the other (seglab, Dask and MONAI
+``--repeats`` times, the median reported; seg-metrics once); the load average is printed.
 The values are compared where the conventions match: MONAI's HD and HD95 (larger of the
 two directed percentiles) and ASSD (pooled mean) are seglab's defaults; seg-metrics pools
 the two directions for HD95 and the mean (MedPy's ``hd95``), which is seglab's
 ``Conventions(combine='pooled')``, and measures distances on its SimpleITK distance maps,
 so its surface values are compared and printed, not required equal. The maximum
 differences are printed. Exit status 1 if a target is missed (values are reported).
+
+On a shared machine the Dask ratio measures the share of the CPU this session gets, not
+Dask: with Linux's autogroup scheduling (``/proc/sys/kernel/sched_autogroup_enabled``,
+printed) all processes of a session share one scheduling weight, so two workers get no
+more CPU than one process when other sessions keep the cores busy.
 
 Needs the extra ``seglab[evaluate]`` and ``pip install -r benchmarks/requirements.txt``
 (MONAI, PyTorch CPU, seg-metrics). Usage:
@@ -104,10 +110,24 @@ def max_difference(a, b):
     return {m: max(abs(a[c][m] - b[c][m]) for c in a) for m in METRICS}
 
 
-def timed(func):
-    start = time.perf_counter()
-    out = func()
-    return time.perf_counter() - start, out
+def autogroup():
+    """'on', 'off' or 'unknown': whether a session's processes share one CPU weight."""
+    try:
+        with open("/proc/sys/kernel/sched_autogroup_enabled", encoding="ascii") as f:
+            return "on" if f.read().strip() == "1" else "off"
+    except OSError:
+        return "unknown"
+
+
+def timed(func, label, repeats=1):
+    """Median wall time of ``repeats`` runs and the last output, printed as it goes."""
+    seconds = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        out = func()
+        seconds.append(time.perf_counter() - start)
+    print(f"  {label}: {' '.join(f'{t:.2f}' for t in seconds)} s", flush=True)
+    return float(np.median(seconds)), out
 
 
 def main():
@@ -115,6 +135,8 @@ def main():
     parser.add_argument("--cases", type=int, default=20)
     parser.add_argument("--size", type=int, default=96)
     parser.add_argument("--skip-seg-metrics", action="store_true")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="runs of seglab, Dask and MONAI (median); seg-metrics runs once")
     parser.add_argument("--torch-threads", type=int, default=1)
     args = parser.parse_args()
     import distributed
@@ -128,7 +150,8 @@ def main():
     files = sorted(os.listdir(ref_dir))
     print(f"seglab {seglab.__version__}, Python {platform.python_version()}, "
           f"{args.cases} NIfTI pairs of {args.size}^3, spacing {SPACING}, metrics {METRICS}; "
-          f"torch threads {args.torch_threads}; load average {os.getloadavg()[0]:.1f}")
+          f"torch threads {args.torch_threads}; load average {os.getloadavg()[0]:.1f}; "
+          f"{os.cpu_count()} CPUs; autogroup scheduling {autogroup()}")
 
     # warm-up on one case (imports, caches)
     warm = tempfile.mkdtemp(prefix="bench-evaluate-warm-")
@@ -139,7 +162,8 @@ def main():
 
     times, values = {}, {}
     times["seglab"], result = timed(lambda: evaluate_dataset(pred_dir, ref_dir,
-                                                             metrics=METRICS))
+                                                             metrics=METRICS), "seglab serial",
+                                    args.repeats)
     values["seglab"] = values_by_case(result)
     start = time.perf_counter()
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
@@ -150,14 +174,16 @@ def main():
         evaluate_dataset(wp, wr, metrics=METRICS, scheduler=client)  # warm the workers
         times["dask"], on_dask = timed(lambda: evaluate_dataset(pred_dir, ref_dir,
                                                                 metrics=METRICS,
-                                                                scheduler=client))
+                                                                scheduler=client),
+                                        "seglab on Dask", args.repeats)
     values["dask"] = values_by_case(on_dask)
-    times["monai"], values["monai"] = timed(lambda: monai_loop(pred_dir, ref_dir, files))
+    times["monai"], values["monai"] = timed(lambda: monai_loop(pred_dir, ref_dir, files),
+                                            "MONAI loop", args.repeats)
     pooled = values_by_case(evaluate_dataset(pred_dir, ref_dir, metrics=METRICS,
                                              conventions=Conventions(combine="pooled")))
     if not args.skip_seg_metrics:
         times["seg-metrics"], values["seg-metrics"] = timed(
-            lambda: seg_metrics_run(pred_dir, ref_dir))
+            lambda: seg_metrics_run(pred_dir, ref_dir), "seg-metrics")
 
     print(f"\n{'candidate':34} {'wall s':>9} {'per case s':>11}")
     labels = {"seglab": "seglab serial", "dask": "seglab on Dask, 2 process workers",
