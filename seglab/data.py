@@ -1427,6 +1427,10 @@ def write_synthetic_dataset(folder, *, num_cases=8, shape=(64, 64), spacing=None
                             foreground_fraction=0.05, empty_fraction=0.25, seed=0):
     r"""Write a generated evaluation data set: prediction and reference files, paired by name.
 
+    The input of ``benchmarks/bench_evaluate.py`` and of the command-line tests; the
+    book's section on evaluating a data set (``book/ch4/evaluate.md``) shows the same
+    workflow on cases it writes itself.
+
     Parameters
     ----------
     folder : str or os.PathLike

@@ -361,7 +361,7 @@ def test_public_api():
         "coins_case", "disk_with_outlier", "edge_case", "horse", "horse_case", "noisy_prediction",
         "posterior_case", "posterior_map", "sample_labels", "step_signal", "synthetic_batch",
         "synthetic_images", "synthetic_mask",
-        "Lesions", "lesion_images", "task_splits", "vessel_images",
+        "Lesions", "lesion_images", "task_splits", "vessel_images", "write_synthetic_dataset",
     }
     for name in data.__all__:
         doc = getattr(data, name).__doc__

@@ -261,7 +261,12 @@ def test_reference_run_reproduces_the_committed_result():
 def _without_torch(code, cwd):
     import subprocess
 
-    prelude = ("import sys\nsys.modules['torch'] = None  # no PyTorch, as import sees it\n"
+    prelude = ("import sys\n"  # no PyTorch, as import sees it (scipy reads sys.modules)
+               "class NoTorch:\n"
+               "    def find_spec(self, name, path=None, target=None):\n"
+               "        if name == 'torch' or name.startswith('torch.'):\n"
+               "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
+               "sys.meta_path.insert(0, NoTorch())\n"
                f"sys.path.insert(0, {str(ROOT)!r})\n")
     result = subprocess.run([sys.executable, "-c", prelude + code], cwd=cwd,
                             capture_output=True, text=True, check=False)

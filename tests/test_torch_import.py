@@ -25,7 +25,11 @@ def test_import_seglab_does_not_import_torch(tmp_path):
 def test_missing_torch_names_the_extra(tmp_path):
     code = """
 import sys
-sys.modules["torch"] = None  # what an environment without PyTorch looks like to import
+class NoTorch:  # an environment without PyTorch, as import sees it (scipy asks sys.modules)
+    def find_spec(self, name, path=None, target=None):
+        if name == "torch" or name.startswith("torch."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+sys.meta_path.insert(0, NoTorch())
 try:
     import seglab.torch
 except ImportError as exc:
