@@ -19,7 +19,7 @@ import unicodedata
 
 import pypdf
 import pytest
-from browser_support import ROOT, built_site, source_of
+from browser_support import CHROMIUM, ROOT, built_site, skip_or_fail, source_of
 from bs4 import BeautifulSoup
 
 sys.path.insert(0, str(ROOT / "tools"))
@@ -27,7 +27,8 @@ sys.path.insert(0, str(ROOT / "tools"))
 import book_pages  # noqa: E402
 import pdf  # noqa: E402
 
-pytestmark = pytest.mark.slow  # printing the book: a minute or two on two cores
+# Printing the book drives Chromium and takes a minute or two on two cores.
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
 CHAPTERS = dict(book_pages.chapters())
 RAW_TEX = re.compile(r"\$\$|\\\(|\\\)|\\\[|\\\]|\\begin\{|\\(frac|mathrm|sum|le|ge|in)\b")
@@ -41,6 +42,8 @@ def pdfs():
     site = built_site("offline")
     names = ["seglab", *(f"{c}-{k}" for c in CHAPTERS for k in ("exercises", "solutions"))]
     built = (site / "index.html").stat().st_mtime
+    if not CHROMIUM.exists():
+        skip_or_fail(f"{CHROMIUM} is missing: `make chromium` installs it")
     if not all((pdf.OUT / f"{n}.pdf").exists() and (pdf.OUT / f"{n}.pdf").stat().st_mtime > built
                for n in names):
         pdf.build(site, pdf.OUT)

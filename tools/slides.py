@@ -117,8 +117,8 @@ def _slides_of_page(article):
 
 def _localise(node, document, site, out):
     """Links to other pages become plain text; figures are copied into ``assets/images/``."""
-    for link in node.find_all("a"):
-        if book_pages.resolve(document, link.get("href")) is not None:
+    for link in node.find_all("a", href=True):
+        if book_pages.resolve(document, link["href"]) is not None:
             link.unwrap()
         else:
             link["target"] = "_blank"
