@@ -47,6 +47,19 @@ book-offline: $(STAMP) node
 	$(JB) build . -n -W --keep-going --config _build/offline/_config.yml --path-output _build/offline
 	@echo "The offline book is at: $(CURDIR)/$(OFFLINE)/index.html"
 
+## Slide decks, one reveal.js deck per chapter cut from the offline book's pages (tools/slides.py;
+## reveal.js pinned there, packed once from the npm registry into .cache/npm/): _build/slides/.
+.PHONY: slides pdf
+slides: $(STAMP) node
+	@test -f $(OFFLINE)/index.html || $(MAKE) --no-print-directory book-offline
+	$(PY) tools/slides.py
+
+## The book as one PDF, and per chapter an exercise handout and its solutions: the offline book's
+## pages printed by headless Chromium (tools/pdf.py; no LaTeX): _build/pdf/.
+pdf: $(STAMP) chromium
+	@test -f $(OFFLINE)/index.html || $(MAKE) --no-print-directory book-offline
+	$(PY) tools/pdf.py
+
 ## The classroom dashboard (notebooks/dashboard.ipynb) served by Voila on this machine only.
 ## Each browser tab gets its own kernel; kernels idle for 15 min are culled.
 DEMO_PORT ?= 8866

@@ -55,6 +55,8 @@ _MARKED_FILES = {
     "test_browser_book.py": "book",
     "test_browser_layout.py": "book",
     "test_notebooks.py": "book",
+    "test_slides.py": "book",
+    "test_pdf.py": "book",
 }
 
 
