@@ -65,7 +65,7 @@ def resolution(dpi):
     -------
     contextlib.AbstractContextManager
         Sets :func:`frame_dpi` on entry and restores it on exit (per thread and task:
-        a :class:`contextvars.ContextVar`).
+        a ``contextvars.ContextVar``).
 
     Raises
     ------
