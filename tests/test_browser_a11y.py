@@ -137,7 +137,8 @@ def test_fix_page_names_the_theme_controls():
     assert fixed.count('aria-label="Toggle hidden content"') == 1
     assert fixed.count('aria-label="Search"') == 1  # only the icon-only button keeps it
     assert 'search-button-field search-button__button pst-js-only" title="Search" data' in fixed
-    assert '<i aria-hidden="true" class="theme-switch fa-solid fa-sun' in fixed
+    assert ('<i aria-hidden="true" class="theme-switch fa-solid fa-sun fa-lg" data-mode="light">'
+            in fixed)
     assert 'role="doc-biblioentry"' not in fixed and 'role="listitem"' in fixed
     assert fix_page(fixed) == fixed  # idempotent: pages not rewritten stay correct
     assert fix_page("<p>no theme markup</p>") == "<p>no theme markup</p>"

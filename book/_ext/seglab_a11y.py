@@ -12,9 +12,10 @@ docutils rather than by the book's sources:
   control: "click Checked in code" finds nothing): the ``aria-label`` is dropped where the
   summary has text of its own, so its name is that text;
 * the search field's button, labelled "Search" but showing "Search Ctrl+K": the label is
-  dropped (its name is then its text); the colour-mode button's icons (whose ``title`` s
-  "Light", "Dark", "System Settings" took part in the visible-text check) are hidden from
-  assistive technology, the button keeps its name "Color mode";
+  dropped (its name is then its text); the colour-mode button's icons lose their ``title``
+  ("Light", "Dark", "System Settings", which Font Awesome turns into ``<svg><title>`` that
+  axe counts as the button's visible text) and are hidden from assistive technology; the
+  button keeps its name "Color mode";
 * docutils' citation lists (``<div role="list">``) hold entries with the deprecated DPUB role
   ``doc-biblioentry``, which axe 4.14 no longer counts as list items
   (``aria-required-children``): the entries get ``role="listitem"``;
@@ -41,7 +42,8 @@ _FOLD = re.compile(r'<summary aria-label="Toggle hidden content">(?P<body>.*?)</
 _SEARCH_FIELD = re.compile(
     r'(<button class="btn search-button-field search-button__button[^"]*"[^>]*?)'
     r' aria-label="Search"')
-_THEME_ICON = re.compile(r'<i class="theme-switch (?![^"]*"[^>]*aria-hidden)')
+_THEME_ICON = re.compile(r'<i (?:aria-hidden="true" )?class="theme-switch [^>]*>')
+_TITLE = re.compile(r'\s+title="[^"]*"')
 _BIBLIOENTRY = 'role="doc-biblioentry"'
 _TAGS = re.compile(r"<[^>]+>")
 
@@ -78,13 +80,18 @@ def _name_fold(match):
     return f"<summary>{body}</summary>"
 
 
+def _hide_icon(match):
+    tag = _TITLE.sub("", match.group(0))
+    return tag if tag.startswith("<i aria-hidden") else '<i aria-hidden="true"' + tag[2:]
+
+
 def fix_page(text):
     """The page's HTML with the names and roles above fixed (unchanged if already fixed)."""
     text = _NAV_TOGGLE.sub(_name_toggle, text)
     text = _ANY_NAV_TOGGLE.sub('<summary aria-label="Sections">', text)
     text = _FOLD.sub(_name_fold, text)
     text = _SEARCH_FIELD.sub(r"\1", text)
-    text = _THEME_ICON.sub('<i aria-hidden="true" class="theme-switch ', text)
+    text = _THEME_ICON.sub(_hide_icon, text)
     return text.replace(_BIBLIOENTRY, 'role="listitem"')
 
 
