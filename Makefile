@@ -7,7 +7,8 @@ STAMP   := $(VENV)/.installed
 JB      := $(VENV)/bin/jupyter-book
 HTML    := _build/html/index.html
 
-.PHONY: book book-offline demo chromium node test unit bench figures lint clean
+.PHONY: book book-offline demo chromium node test unit bench figures lint clean fork-setup \
+	experiments experiments-smoke
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -21,6 +22,13 @@ TORCH   := $(VENV)/.torch
 $(TORCH): $(STAMP)
 	$(PY) -m pip install --quiet torch==2.13.0
 	@touch $(TORCH)
+
+## The optional extra seglab[evaluate] for seglab.evaluation (Dask, distributed, NIfTI) and
+## tests/test_evaluate.py: the exact pins of pyproject.toml, not in requirements.txt (Binder).
+EVAL    := $(VENV)/.evaluate
+$(EVAL): $(STAMP) pyproject.toml
+	$(PY) -m pip install --quiet dask==2026.8.0 distributed==2026.8.0 nibabel==5.4.2
+	@touch $(EVAL)
 
 ## Build the HTML book and print its path: tools/prewarm.py executes the chapters on all cores
 ## into the execution cache, then the strict build renders them (and re-executes any failure).
@@ -66,19 +74,19 @@ chromium:
 ## Every test: the strict book builds (zero warnings; published and offline), then pytest (units,
 ## properties, conformance, bad input, doctests, notebook execution, a fresh Binder-like venv,
 ## the built HTML in headless Chromium, the Voila dashboard), then lint.
-test: $(STAMP) $(TORCH) chromium node
+test: $(STAMP) $(TORCH) $(EVAL) chromium node
 	rm -rf _build/html $(OFFLINE)
 	$(PY) tools/prewarm.py
 	$(JB) build . -n -W --keep-going
 	$(MAKE) --no-print-directory book-offline
 	SEGLAB_BROWSER_TESTS=required HYPOTHESIS_PROFILE=ci $(PY) -m pytest
-	$(VENV)/bin/ruff check seglab tests benchmarks tools
+	$(VENV)/bin/ruff check seglab tests benchmarks tools experiments
 
 ## The unit suite alone (no book build, no browser, no fresh environment): a few minutes.
-unit: $(STAMP) $(TORCH)
+unit: $(STAMP) $(TORCH) $(EVAL)
 	$(PY) -m pytest -m "not browser and not book and not binder and not slow"
 
-bench: $(STAMP) $(TORCH)
+bench: $(STAMP) $(TORCH) $(EVAL)
 	$(PY) -m pip install --quiet -r benchmarks/requirements.txt
 	@for b in benchmarks/bench_*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
@@ -88,8 +96,32 @@ figures: $(STAMP)
 	$(PY) -c "from seglab.viz.imbalance import imbalance_figure; \
 	imbalance_figure(0.01).savefig('book/images/imbalance.png')"
 
+## A fork for a course: the repository's address lives in one place, `repository.url` (and
+## `branch`) of _config.yml. `make fork-setup REPOSITORY=https://github.com/<you>/<name>` (optional
+## BRANCH=...) writes it there and makes the README's Binder badge and the labs' Colab install
+## cells follow; without REPOSITORY it only re-synchronises them with _config.yml
+## (tools/repository.py; `tools/repository.py --check` lists any link that disagrees).
+REPOSITORY ?=
+BRANCH ?=
+fork-setup: $(STAMP)
+	$(PY) tools/repository.py $(if $(REPOSITORY),--set $(REPOSITORY)) \
+	  $(if $(and $(REPOSITORY),$(BRANCH)),--branch $(BRANCH))
+
+## The study of experiments/ (losses x models x tasks, 3 seeds): every run not yet cached in
+## experiments/results/runs (resumable: rerun after an interruption), in two one-thread
+## processes, then the summary with bootstrap intervals. About 2 hours on 2 quiet cores.
+EXPERIMENT_JOBS ?= 2
+experiments: $(STAMP) $(TORCH)
+	$(PY) -m experiments run --grid full --jobs $(EXPERIMENT_JOBS)
+	$(PY) -m experiments aggregate
+
+## A few minutes: two losses per model, one seed, 30 steps (into a scratch folder).
+experiments-smoke: $(STAMP) $(TORCH)
+	$(PY) -m experiments run --grid smoke --jobs $(EXPERIMENT_JOBS) --results _build/experiments-smoke
+	$(PY) -m experiments aggregate --results _build/experiments-smoke
+
 lint: $(STAMP)
-	$(VENV)/bin/ruff check seglab tests benchmarks tools
+	$(VENV)/bin/ruff check seglab tests benchmarks tools experiments
 
 clean:
 	rm -rf _build

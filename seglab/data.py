@@ -12,7 +12,13 @@ than in expectation, and works for images of any number of dimensions.
 * :func:`noisy_prediction`: a prediction with exact true- and false-positive counts;
 * :func:`horse`: the scikit-image horse silhouette as a real-shaped mask;
 * :func:`synthetic_images`: noisy, textured grey images of blobs with their label maps,
-  the training and test sets of chapter 2's models.
+  the training and test sets of chapter 2's models;
+* :func:`lesion_images`, :func:`vessel_images`, :func:`task_splits`: the experiments'
+  simulated tasks with known truth (lesions of log-normal size; thin branching vessels)
+  and their fixed train, validation and test sets.
+* :func:`write_synthetic_dataset`: folders of prediction and reference files (NIfTI, PNG,
+  NPY) with empty cases and several lesions per case, the input of
+  :func:`seglab.evaluation.evaluate_dataset`.
 
 Explained in the book, chapter 1 (``book/ch1``).
 """
@@ -20,17 +26,21 @@ Explained in the book, chapter 1 (``book/ch1``).
 import functools
 import math
 import numbers
+from typing import NamedTuple
 
 import numpy as np
-from scipy import ndimage
+from scipy import ndimage, spatial
 
 from ._validation import as_label_array, check_int, check_probabilities, check_real
 
 __all__ = [
+    "coins_case",
     "disk_with_outlier",
     "edge_case",
     "horse",
     "horse_case",
+    "Lesions",
+    "lesion_images",
     "noisy_prediction",
     "posterior_case",
     "posterior_map",
@@ -39,6 +49,9 @@ __all__ = [
     "synthetic_batch",
     "synthetic_images",
     "synthetic_mask",
+    "task_splits",
+    "vessel_images",
+    "write_synthetic_dataset",
 ]
 
 # Logits are clipped to this magnitude so that eta = sigmoid(logit) stays strictly inside
@@ -771,6 +784,75 @@ def horse_case(shape=(30, 36), *, gain=2.0, noise=1.2, seed=3):
     return target, eta, image
 
 
+@functools.lru_cache(maxsize=8)
+def coins_case(shape=(120, 152), *, gain=2.0, noise=1.2, seed=3):
+    r"""A real photograph as a segmentation test case: coins, their mask and a noisy posterior.
+
+    The image is scikit-image's bundled ``coins`` photograph (303 × 384, greyscale; shipped
+    with the package, nothing is downloaded), resized; the target is its Otsu threshold
+    (coins brighter than the background) and the posterior a noisy, blurred version of
+    the target, as in :func:`horse_case`.
+
+    Parameters
+    ----------
+    shape : tuple of two int, optional
+        Size (rows, columns) the photograph is resized to (anti-aliased), at least (8, 8).
+    gain, noise : float, optional
+        Passed to :func:`posterior_map` (with ``blur=1``).
+    seed : int, optional
+        Seed of the posterior noise.
+
+    Returns
+    -------
+    target : ndarray of bool, shape ``shape``
+        :math:`\{x : I(x) > t_{\mathrm{Otsu}}\}` of the resized photograph :math:`I`
+        (read-only).
+    eta : ndarray of float64, shape ``shape``
+        The posterior :math:`\eta \in (0, 1)` (read-only).
+    image : ndarray of float64, shape ``shape``
+        The resized photograph in [0, 255] (read-only); its edges are the coins' edges
+        and the shading of the coins' faces.
+
+    Raises
+    ------
+    ValueError
+        If ``shape`` is smaller than (8, 8) or the options are out of range.
+
+    Notes
+    -----
+    Cached by its arguments: repeated calls return the same read-only arrays. At the
+    default size the exact dense-CRF kernels (:math:`O(N^2)`) are slow; use
+    ``method='fast'``.
+
+    Explained in the book, chapter 3 (``book/ch3/crf.md``), and used by the classroom
+    dashboard (``notebooks/dashboard.ipynb``).
+
+    Examples
+    --------
+    >>> from seglab.data import coins_case
+    >>> target, eta, image = coins_case()
+    >>> target.shape, eta.shape, image.shape
+    ((120, 152), (120, 152), (120, 152))
+    >>> bool(0.2 < target.mean() < 0.6 and 0 < eta.min() and eta.max() < 1)
+    True
+    """
+    from skimage.data import coins
+    from skimage.filters import threshold_otsu
+    from skimage.transform import resize
+
+    rows, cols = (int(s) for s in shape)
+    if rows < 8 or cols < 8:
+        raise ValueError(f"shape {shape} is smaller than (8, 8)")
+    image = resize(coins().astype(np.float64), (rows, cols), anti_aliasing=True,
+                   preserve_range=True)
+    image = np.clip(image, 0.0, 255.0)
+    target = image > threshold_otsu(image)
+    eta = posterior_map(target, blur=1.0, gain=gain, noise=noise, seed=seed)
+    for a in (target, eta, image):
+        a.setflags(write=False)
+    return target, eta, image
+
+
 @functools.lru_cache(maxsize=4)
 def step_signal(n=128, *, seed=0):
     r"""A noisy step: the 1-D signal on which chapter 3 compares smoothing models.
@@ -878,3 +960,589 @@ def edge_case(shape=(20, 40), *, object_edge=16, colour_edge=22, noise=0.8, seed
     for a in (target, eta, image):
         a.setflags(write=False)
     return target, eta, image
+
+
+# ------------------------------------------------------- simulated tasks with known truth
+#
+# The experiments' two tasks. Both share one image model: a textured background under a
+# smooth multiplicative bias field, the object's contrast blurred by the partial-volume
+# effect, and white noise.
+
+# Largest number of pixels (over all images) a simulated task allocates: 2**26 float64
+# values are 512 MiB; beyond that the call is refused instead of attempted.
+_MAX_TASK_PIXELS = 2**26
+# Background: a texture of standard deviation _TEXTURE and correlation length
+# _TEXTURE_SCALE pixels under a bias field exp(_BIAS * b) with b of correlation length
+# a quarter of the image side; the object's contrast is blurred by _PARTIAL_VOLUME pixels.
+_TEXTURE, _TEXTURE_SCALE, _BIAS, _PARTIAL_VOLUME = 0.5, 1.5, 0.3, 0.7
+# Relative spread (log-normal) of a lesion's contrast around ``contrast``.
+_CONTRAST_SPREAD = 0.3
+# No lesion takes more than this share of its image (the log-normal tail is cut there).
+_MAX_LESION_SHARE = 0.25
+_MAX_VESSELS = 64
+
+
+class Lesions(NamedTuple):
+    """Images and masks of the lesion task, with the size of every lesion drawn.
+
+    Attributes
+    ----------
+    images : ndarray of float64, shape (N, H, W)
+    masks : ndarray of bool, shape (N, H, W)
+    sizes : ndarray of int64, shape (L,)
+        Pixel count of each lesion, in the order drawn (image by image).
+    image_index : ndarray of int64, shape (L,)
+        The image of each lesion.
+
+    Used by the book's experiments (``experiments/``), reported with chapter 2 (``book/ch2``).
+
+    See Also
+    --------
+    lesion_images : returns it.
+
+    Examples
+    --------
+    >>> from seglab.data import lesion_images
+    >>> sim = lesion_images(3, (16, 16), foreground_fraction=0.1, empty_fraction=0.0)
+    >>> images, masks, sizes, image_index = sim
+    >>> sim.masks is masks, int(sizes.sum()) == int(masks.sum())
+    (True, True)
+    """
+
+    images: np.ndarray
+    masks: np.ndarray
+    sizes: np.ndarray
+    image_index: np.ndarray
+
+
+def _check_task_shape(num_images, shape):
+    num_images = check_int(num_images, "num_images", low=1)
+    shape = _check_shape(shape)
+    if len(shape) != 2:
+        raise ValueError(f"shape must be 2-D (height, width), got {shape!r}")
+    if min(shape) < 4:
+        raise ValueError(f"shape entries must be at least 4, got {shape!r}")
+    if num_images * math.prod(shape) > _MAX_TASK_PIXELS:
+        raise ValueError(f"num_images * prod(shape) must be at most {_MAX_TASK_PIXELS} pixels, "
+                         f"got {num_images} images of shape {shape}")
+    return num_images, shape
+
+
+def _standard_field(rng, shape, scale):
+    """White Gaussian noise blurred at ``scale`` pixels, standardised to mean 0, std 1."""
+    field = ndimage.gaussian_filter(rng.standard_normal(shape), scale, mode="wrap")
+    field -= field.mean()
+    spread = field.std()
+    return field / spread if spread > 0 else field
+
+
+def _render(contrast_map, rng, noise):
+    r"""The image model :math:`I = e^{\beta b}\,(\tau t + G * C) + \sigma z` of one image."""
+    shape = contrast_map.shape
+    bias = _standard_field(rng, shape, max(shape) / 4.0)
+    texture = _standard_field(rng, shape, _TEXTURE_SCALE)
+    signal = ndimage.gaussian_filter(contrast_map, _PARTIAL_VOLUME)
+    return (np.exp(_BIAS * bias) * (_TEXTURE * texture + signal)
+            + noise * rng.standard_normal(shape))
+
+
+def _lesion_pixels(shape, free, area, rng, irregularity):
+    """Flat indices of the ``area`` free pixels of smallest star-shaped radius."""
+    rows, cols = np.indices(shape, dtype=np.float64)
+    centre = np.unravel_index(rng.choice(np.flatnonzero(free)), shape)
+    dy, dx = rows - centre[0], cols - centre[1]
+    theta = np.arctan2(dy, dx)
+    harmonics = np.arange(2, 5)
+    amplitude = irregularity * rng.dirichlet(np.ones(3)) * rng.random()
+    phase = rng.uniform(0.0, 2 * np.pi, 3)
+    radius = 1.0 + np.tensordot(amplitude, np.cos(harmonics[:, None, None] * theta
+                                                   + phase[:, None, None]), axes=1)
+    level = (np.hypot(dy, dx) / radius).ravel()
+    level[~free] = np.inf
+    return np.argsort(level, kind="stable")[:area]
+
+
+def lesion_images(num_images, shape, *, foreground_fraction=0.02, empty_fraction=0.2,
+                  lesions_per_image=3.0, size_spread=0.5, irregularity=0.6, contrast=1.5,
+                  noise=0.3, seed=0):
+    r"""Simulated lesions: irregular blobs of log-normal size in a textured, biased background.
+
+    Parameters
+    ----------
+    num_images : int
+        Number of images, at least 1.
+    shape : tuple of int
+        ``(height, width)``, each at least 4 (the study uses 64 x 64).
+    foreground_fraction : float, optional
+        Target share :math:`\pi \in (0, 1)` of lesion pixels over all the images (the
+        study uses 0.005, 0.02 and 0.1), reached in expectation.
+    empty_fraction : float, optional
+        Share :math:`e \in [0, 1)` of images with no lesion: exactly
+        ``round(e * num_images)`` of them, at random positions.
+    lesions_per_image : float, optional
+        Mean number :math:`\lambda \ge 1` of lesions in an image that has some.
+    size_spread : float, optional
+        Standard deviation :math:`s \ge 0` of the logarithm of a lesion's size.
+    irregularity : float, optional
+        Largest relative amplitude :math:`a \in [0, 1)` of a lesion's radial harmonics
+        (0: a digital disc).
+    contrast : float, optional
+        Mean intensity step :math:`\mu_c \ge 0` of a lesion over the background.
+    noise : float, optional
+        Standard deviation :math:`\sigma \ge 0` of the white noise.
+    seed : int, optional
+        Non-negative seed.
+
+    Returns
+    -------
+    Lesions
+        ``(images, masks, sizes, image_index)``: images float64 and masks bool of shape
+        ``(num_images, *shape)``, the pixel count of each lesion and its image.
+
+    Raises
+    ------
+    ValueError, TypeError
+        A count, fraction or amplitude out of its range or of the wrong type; a shape
+        that is not 2-D, has a side below 4, or asks for more than
+        :math:`2^{26}` pixels over all the images.
+
+    Notes
+    -----
+    The generative model, image by image (:math:`H \times W = n` pixels):
+
+    1. Exactly :math:`\operatorname{round}(eN)` of the :math:`N` images are empty. A
+       non-empty image has :math:`K = 1 + \operatorname{Poisson}(\lambda - 1)` lesions.
+    2. Sizes are log-normal, :math:`A_k = \exp(\mu + s Z_k)`, :math:`Z_k \sim N(0, 1)`,
+       with :math:`\mu = \log(b / \lambda) - s^2 / 2` so that a non-empty image holds
+       :math:`\mathbb{E}[\sum_k A_k] = b = \pi n N / (N - \operatorname{round}(eN))`
+       pixels on average and the whole set a share :math:`\pi` of lesion pixels. A lesion
+       has :math:`\min(\max(\operatorname{round} A_k, 1), \lfloor n / 4 \rfloor)` pixels,
+       fewer only if the image has no room left (returned in ``sizes``).
+    3. Shape: a centre :math:`c` drawn among the free pixels and a radial function
+       :math:`r(\theta) = 1 + \sum_{j=2}^{4} a_j \cos(j\theta + \varphi_j)` with
+       :math:`\sum_j a_j \le a`; the lesion is the :math:`A_k` free pixels of smallest
+       :math:`|x - c| / r(\theta_x)` (a star-shaped, lobulated blob, cut by the border
+       and by earlier lesions, which it may touch).
+    4. Intensity: each lesion has contrast
+       :math:`c_k = \mu_c \exp(0.3 Z'_k - 0.045)` (mean :math:`\mu_c`); with :math:`C`
+       the map of the contrasts, :math:`G` a Gaussian of 0.7 px (partial volume),
+       :math:`t` a texture (white noise blurred at 1.5 px) and :math:`b` a bias field
+       (blurred at a quarter of the image side), both standardised, and :math:`z` white
+       noise,
+
+       .. math::
+
+           I = e^{0.3\, b}\,\bigl(0.5\, t + G * C\bigr) + \sigma z .
+
+       The background alone has a standard deviation of about
+       :math:`\sqrt{0.25 + \sigma^2} \approx 0.58` and the bias field scales it by up to
+       about :math:`e^{\pm 0.6}`, so with the default :math:`\mu_c = 1.5` (and the
+       lesions' own spread of contrast) single pixels overlap, small lesions more (blur
+       lowers their peak), as in lesion segmentation [1]_.
+
+    Deterministic for a given ``seed`` (one :func:`numpy.random.default_rng` stream for
+    the whole set, so image ``i`` depends on the images before it).
+
+    Used by the book's experiments (``experiments/``), reported with chapter 2 (``book/ch2``).
+
+    References
+    ----------
+    .. [1] L. Maier-Hein et al., "Metrics reloaded: recommendations for image analysis
+       validation", Nature Methods 21, 195-212 (2024).
+
+    Examples
+    --------
+    >>> from seglab.data import lesion_images
+    >>> sim = lesion_images(8, (32, 32), foreground_fraction=0.05, empty_fraction=0.25)
+    >>> sim.images.shape, sim.masks.dtype
+    ((8, 32, 32), dtype('bool'))
+    >>> int((sim.masks.sum(axis=(1, 2)) == 0).sum())  # round(0.25 * 8) empty images
+    2
+    >>> bool(sim.masks.sum() == sim.sizes.sum())      # the lesions are the mask
+    True
+    """
+    num_images, shape = _check_task_shape(num_images, shape)
+    fraction = _check_fraction(foreground_fraction)
+    empty = check_real(empty_fraction, "empty_fraction", low=0.0, high=1.0, high_open=True)
+    mean_count = check_real(lesions_per_image, "lesions_per_image", low=1.0, high=64.0)
+    spread = check_real(size_spread, "size_spread", low=0.0, high=3.0)
+    irregularity = check_real(irregularity, "irregularity", low=0.0, high=1.0, high_open=True)
+    contrast = check_real(contrast, "contrast", low=0.0, high=1e6)
+    noise = check_real(noise, "noise", low=0.0, high=1e6)
+    rng = _rng(seed)
+    n = math.prod(shape)
+    num_empty = min(round(empty * num_images), num_images - 1)
+    is_empty = np.zeros(num_images, dtype=bool)
+    is_empty[rng.permutation(num_images)[:num_empty]] = True
+    budget = fraction * n * num_images / (num_images - num_empty)
+    mu = math.log(budget / mean_count) - spread**2 / 2
+    cap = max(1, int(_MAX_LESION_SHARE * n))
+    images = np.empty((num_images, *shape))
+    masks = np.zeros((num_images, *shape), dtype=bool)
+    sizes, owners = [], []
+    for i in range(num_images):
+        count = 0 if is_empty[i] else 1 + rng.poisson(mean_count - 1.0)
+        areas = np.clip(np.rint(np.exp(mu + spread * rng.standard_normal(count))), 1, cap)
+        gains = contrast * np.exp(_CONTRAST_SPREAD * rng.standard_normal(count)
+                                  - _CONTRAST_SPREAD**2 / 2)
+        free = np.ones(n, dtype=bool)
+        contrast_map = np.zeros(n)
+        for area, gain in zip(areas.astype(np.int64), gains, strict=True):
+            if not free.any():
+                break
+            pixels = _lesion_pixels(shape, free, min(int(area), int(free.sum())), rng,
+                                    irregularity)
+            free[pixels] = False
+            contrast_map[pixels] = gain
+            sizes.append(pixels.size)
+            owners.append(i)
+        masks[i] = ~free.reshape(shape)
+        images[i] = _render(contrast_map.reshape(shape), rng, noise)
+    return Lesions(images, masks, np.asarray(sizes, dtype=np.int64),
+                   np.asarray(owners, dtype=np.int64))
+
+
+def _curve(start, heading, length, rng, step=0.5):
+    """Points of a smooth random curve: the heading turns by a curvature that drifts."""
+    count = max(2, int(length / step))
+    curvature = np.cumsum(rng.normal(0.0, 0.01, count))
+    curvature = np.clip(curvature, -0.15, 0.15)
+    angles = heading + np.cumsum(curvature * step)
+    steps = step * np.stack([np.sin(angles), np.cos(angles)], axis=1)
+    return start + np.cumsum(steps, axis=0)
+
+
+def vessel_images(num_images, shape, *, num_vessels=2, branches=1.5,
+                  width=(1.0, 3.0), contrast=1.0, noise=0.3, seed=0):
+    r"""Simulated vessels: thin branching curves 1 to 3 pixels wide in a textured background.
+
+    Parameters
+    ----------
+    num_images : int
+        Number of images, at least 1.
+    shape : tuple of int
+        ``(height, width)``, each at least 4 (the study uses 64 x 64).
+    num_vessels : int, optional
+        Trunks per image, from 1 to 64.
+    branches : float, optional
+        Mean number :math:`\beta \ge 0` of branches per trunk (Poisson).
+    width : tuple of float, optional
+        ``(low, high)`` with :math:`0.5 \le w_{lo} \le w_{hi} \le 8`: the trunks' widths
+        are uniform on it, a branch is 0.5 to 0.9 times its trunk (at least
+        :math:`w_{lo}`).
+    contrast : float, optional
+        Intensity step :math:`\mu_c \ge 0` of a vessel over the background.
+    noise : float, optional
+        Standard deviation :math:`\sigma \ge 0` of the white noise.
+    seed : int, optional
+        Non-negative seed.
+
+    Returns
+    -------
+    images : ndarray of float64, shape (num_images, *shape)
+    masks : ndarray of bool, shape (num_images, *shape)
+
+    Raises
+    ------
+    ValueError, TypeError
+        As :func:`lesion_images`; a count or width out of its range.
+
+    Notes
+    -----
+    A trunk starts at a uniform point of the image border, heading at a uniform angle
+    within 60° of the direction to the centre, and grows in steps of 0.5 px for up to
+    three image sides, or until it leaves the image; its heading turns by a curvature
+    :math:`\kappa` that performs a random walk,
+    :math:`\kappa_{t+1} = \operatorname{clip}(\kappa_t + N(0, 0.01^2), \pm 0.15)`, so
+    the centreline is smooth (radius of curvature at least about 7 px). Each trunk has
+    :math:`\operatorname{Poisson}(\beta)` branches that leave it at a uniform point, at
+    :math:`\pm` 30° to 70°, for 0.3 to 0.8 image sides. A curve of width :math:`w` is
+    the set of pixel centres within :math:`w / 2` of its centreline, so a width-1 curve
+    is one pixel wide and 8-connected. The image is that of :func:`lesion_images`,
+    :math:`I = e^{0.3\, b}(0.5\, t + G * \mu_c \mathbf{1}_V) + \sigma z`: the thinnest
+    vessels lose most of their contrast to the partial-volume blur, and their topology
+    (gaps, false bridges) and boundary carry the errors that matter [1]_.
+
+    Used by the book's experiments (``experiments/``), reported with chapter 2 (``book/ch2``).
+
+    References
+    ----------
+    .. [1] S. Shit et al., "clDice - a novel topology-preserving loss function for
+       tubular structure segmentation", CVPR 2021.
+
+    Examples
+    --------
+    >>> from seglab.data import vessel_images
+    >>> images, masks = vessel_images(2, (48, 48), seed=3)
+    >>> images.shape, masks.dtype
+    ((2, 48, 48), dtype('bool'))
+    >>> bool(0.0 < masks.mean() < 0.3)
+    True
+    """
+    num_images, shape = _check_task_shape(num_images, shape)
+    num_vessels = check_int(num_vessels, "num_vessels", low=1, high=_MAX_VESSELS)
+    branches = check_real(branches, "branches", low=0.0, high=16.0)
+    if not isinstance(width, tuple | list) or len(width) != 2:
+        raise TypeError(f"width must be a pair (low, high), got {width!r}")
+    low = check_real(width[0], "width[0]", low=0.5, high=8.0)
+    high = check_real(width[1], "width[1]", low=low, high=8.0)
+    contrast = check_real(contrast, "contrast", low=0.0, high=1e6)
+    noise = check_real(noise, "noise", low=0.0, high=1e6)
+    rng = _rng(seed)
+    extent = np.asarray(shape, dtype=np.float64) - 1.0
+    side = float(max(shape))
+    centres = np.indices(shape, dtype=np.float64).reshape(2, -1).T
+    images = np.empty((num_images, *shape))
+    masks = np.zeros((num_images, *shape), dtype=bool)
+    for i in range(num_images):
+        flat = np.zeros(centres.shape[0], dtype=bool)
+        curves = []
+        for _ in range(num_vessels):
+            edge = rng.integers(4)
+            u = rng.random()
+            start = np.array([[0.0, u * extent[1]], [extent[0], u * extent[1]],
+                              [u * extent[0], 0.0], [u * extent[0], extent[1]]][edge])
+            to_centre = extent / 2 - start
+            heading = math.atan2(to_centre[1], to_centre[0]) + rng.uniform(-1.0, 1.0) * math.pi / 3
+            trunk_width = rng.uniform(low, high)
+            trunk = _curve(start, heading, 3 * side, rng)
+            inside = np.all((trunk >= -0.5) & (trunk <= extent + 0.5), axis=1)
+            stop = np.argmin(inside) if not inside.all() else len(trunk)
+            trunk = trunk[: max(stop, 2)]
+            curves.append((trunk, trunk_width))
+            for _ in range(rng.poisson(branches)):
+                at = rng.integers(len(trunk) - 1)
+                d = trunk[at + 1] - trunk[at]
+                turn = rng.choice([-1.0, 1.0]) * rng.uniform(math.pi / 6, 7 * math.pi / 18)
+                branch = _curve(trunk[at], math.atan2(d[1], d[0]) + turn,
+                                rng.uniform(0.3, 0.8) * side, rng)
+                curves.append((branch, max(low, trunk_width * rng.uniform(0.5, 0.9))))
+        for points, w in curves:
+            near = spatial.cKDTree(points).query(centres, distance_upper_bound=w / 2 + 1e-9)[0]
+            flat |= near <= w / 2
+        masks[i] = flat.reshape(shape)
+        images[i] = _render(contrast * masks[i], rng, noise)
+    return images, masks
+
+
+_TASKS = {"lesions": lesion_images, "vessels": vessel_images}
+_SPLITS = ("train", "validation", "test")
+
+
+def task_splits(task, *, sizes=(64, 32, 64), shape=(64, 64), options=None, seed=0):
+    r"""Fixed train, validation and test sets of a simulated task, by seed.
+
+    Parameters
+    ----------
+    task : {'lesions', 'vessels'}
+        :func:`lesion_images` or :func:`vessel_images`.
+    sizes : tuple of int, optional
+        Images in the train, validation and test sets, each at least 1.
+    shape : tuple of int, optional
+        Shape of each image.
+    options : dict, optional
+        Keyword options of the generator (e.g. ``{"foreground_fraction": 0.005}``),
+        other than ``seed``.
+    seed : int, optional
+        Non-negative seed of the three sets.
+
+    Returns
+    -------
+    dict
+        ``{'train': ..., 'validation': ..., 'test': ...}``, each what the generator
+        returns (:class:`Lesions`, or ``(images, masks)`` for vessels).
+
+    Raises
+    ------
+    ValueError, TypeError
+        An unknown task, sizes that are not three positive ints, an option the generator
+        does not take (``TypeError``), ``seed`` among the options; as the generator.
+
+    Notes
+    -----
+    Set :math:`k` (0, 1, 2 for train, validation, test) is the generator called with the
+    seed ``int(numpy.random.SeedSequence([seed, k]).generate_state(1)[0])``: three
+    independent streams, so the test set does not change when the training set is
+    resized, and no image is in two sets.
+
+    Used by the book's experiments (``experiments/``), reported with chapter 2 (``book/ch2``).
+
+    Examples
+    --------
+    >>> from seglab.data import task_splits
+    >>> splits = task_splits("lesions", sizes=(4, 2, 3), shape=(32, 32),
+    ...                      options={"foreground_fraction": 0.05})
+    >>> {name: split.masks.shape[0] for name, split in splits.items()}
+    {'train': 4, 'validation': 2, 'test': 3}
+    """
+    if not isinstance(task, str) or task not in _TASKS:
+        raise ValueError(f"task must be one of {sorted(_TASKS)}, got {task!r}")
+    if not isinstance(sizes, tuple | list) or len(sizes) != 3:
+        raise TypeError(f"sizes must be three ints (train, validation, test), got {sizes!r}")
+    counts = [check_int(n, f"sizes[{k}]", low=1) for k, n in enumerate(sizes)]
+    if options is None:
+        options = {}
+    elif not isinstance(options, dict):
+        raise TypeError(f"options must be a dict, got {type(options).__name__}")
+    if "seed" in options:
+        raise ValueError("options must not hold 'seed': pass seed to task_splits")
+    seed = check_int(seed, "seed", low=0)
+    generator = _TASKS[task]
+    return {name: generator(count, shape, **options,
+                            seed=int(np.random.SeedSequence([seed, k]).generate_state(1)[0]))
+            for k, (name, count) in enumerate(zip(_SPLITS, counts, strict=True))}
+# ---------------------------------------------------------------- data sets on disk
+
+_FORMATS = {"nifti": ".nii.gz", "png": ".png", "npy": ".npy"}
+_MAX_DATASET_VOXELS = 1 << 26  # voxels of one case (64 Mi: 400^3)
+_MAX_CASES = 10_000
+
+
+def _synthetic_case(shape, *, num_classes, num_lesions, fraction, empty, seed):
+    """(prediction, reference) label maps of one case (uint8)."""
+    rng = np.random.default_rng(seed)
+    ndim = len(shape)
+    size = math.prod(shape)
+    small = max(1.0 / size, fraction / (4 * num_lesions))
+    small = min(small, 0.5)
+    ref = np.zeros(shape, dtype=np.uint8)
+    pred = np.zeros(shape, dtype=np.uint8)
+    if not empty:
+        blobs, count = ndimage.label(_blob_mask(shape, fraction, num_lesions, rng))
+        ref[blobs > 0] = 1 + (blobs[blobs > 0] - 1) % (num_classes - 1)
+        pred = ref.copy()
+        if count > 1 and rng.random() < 0.5:  # a missed lesion
+            pred[blobs == rng.integers(1, count + 1)] = 0
+        pred = np.roll(pred, int(rng.integers(-1, 2)), axis=int(rng.integers(ndim)))
+        if rng.random() < 0.5:
+            pred = ndimage.grey_dilation(pred, size=(3,) * ndim)
+    if not empty or rng.random() < 0.5:  # a false-positive blob
+        false = _blob_mask(shape, small, 1, rng) & (ref == 0)
+        pred[false] = 1
+    return pred, ref
+
+
+def write_synthetic_dataset(folder, *, num_cases=8, shape=(64, 64), spacing=None,
+                            format="nifti", num_classes=2, num_lesions=3,
+                            foreground_fraction=0.05, empty_fraction=0.25, seed=0):
+    r"""Write a generated evaluation data set: prediction and reference files, paired by name.
+
+    Parameters
+    ----------
+    folder : str or os.PathLike
+        An existing folder; the files go to its sub-folders ``prediction`` and
+        ``reference`` (created when missing; files of the same names are overwritten).
+    num_cases : int, default 8
+        Number of cases, in [1, 10000]; the files are ``case_000`` and on.
+    shape : tuple of int, default (64, 64)
+        Shape of every case (at most :math:`2^{26}` voxels); 2-D for PNG.
+    spacing : float or sequence of float, optional
+        Voxel size along each axis, written to the NIfTI header (default 1); PNG and NPY
+        files carry no spacing, and passing one with them is an error.
+    format : {'nifti', 'png', 'npy'}, default 'nifti'
+        File format: ``.nii.gz`` (nibabel, needs ``seglab[evaluate]``), 8-bit ``.png``
+        or ``.npy``.
+    num_classes : int, default 2
+        Number of labels including the background, in [2, 256]; the lesions of a case
+        take the labels 1, 2, ... in turn.
+    num_lesions : int, default 3
+        Number of lesions (blobs, :func:`synthetic_mask`) of each non-empty reference.
+    foreground_fraction : float, default 0.05
+        Foreground fraction of each non-empty reference, in (0, 1).
+    empty_fraction : float, default 0.25
+        Share of cases whose reference is empty, in [0, 1) (rounded to a whole number of
+        cases); half of their predictions hold a false-positive blob.
+    seed : int, default 0
+        Non-negative seed; case ``i`` uses the seed sequence ``(seed, i)``.
+
+    Returns
+    -------
+    prediction, reference : str
+        The two folders.
+
+    Raises
+    ------
+    TypeError
+        If ``folder`` is not a path or a number has the wrong type.
+    ValueError
+        If ``folder`` does not exist, a number or the shape is out of range, ``format``
+        is unknown, PNG meets a shape that is not 2-D or a spacing, or NPY meets a
+        spacing.
+
+    Notes
+    -----
+    A non-empty case has ``num_lesions`` blobs of exactly ``foreground_fraction`` of the
+    voxels in all (:func:`synthetic_mask`); its prediction is the reference with, each
+    at random, one lesion missed (probability 1/2), a shift of one voxel along one axis
+    (or none), a dilation by one voxel (probability 1/2), and a small false-positive
+    blob. The cases with an empty reference are drawn without replacement. Everything
+    is deterministic for a given ``seed``.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from seglab.data import write_synthetic_dataset
+    >>> pred, ref = write_synthetic_dataset(tempfile.mkdtemp(), num_cases=3,
+    ...                                     shape=(16, 16), format="npy")
+    >>> sorted(os.listdir(ref))
+    ['case_000.npy', 'case_001.npy', 'case_002.npy']
+    """
+    import os
+
+    if not isinstance(folder, (str, os.PathLike)):
+        raise TypeError(f"folder must be the path of a folder, got {folder!r}")
+    folder = os.fspath(folder)
+    if not folder or not os.path.isdir(folder):
+        raise ValueError(f"folder must be an existing folder, got {folder!r}")
+    num_cases = check_int(num_cases, "num_cases", low=1, high=_MAX_CASES)
+    shape = _check_shape(shape)
+    if math.prod(shape) > _MAX_DATASET_VOXELS:
+        raise ValueError(f"shape {shape} has more than {_MAX_DATASET_VOXELS} voxels")
+    if not isinstance(format, str) or format not in _FORMATS:
+        raise ValueError(f"format must be one of {sorted(_FORMATS)}, got {format!r}")
+    num_classes = check_int(num_classes, "num_classes", low=2, high=256)
+    num_lesions = check_int(num_lesions, "num_lesions", low=1)
+    fraction = _check_fraction(foreground_fraction)
+    if max(1, round(fraction * math.prod(shape))) < num_lesions:
+        raise ValueError(f"num_lesions={num_lesions} exceeds the foreground voxels of a case")
+    empty_fraction = check_real(empty_fraction, "empty_fraction", low=0.0, high=1.0,
+                                high_open=True)
+    seed = check_int(seed, "seed", low=0)
+    if format == "png" and len(shape) != 2:
+        raise ValueError(f"format='png' needs a 2-D shape, got {shape}")
+    if spacing is not None and format != "nifti":
+        raise ValueError(f"format={format!r} files carry no spacing; pass spacing to the "
+                         f"evaluation instead")
+    from ._validation import check_spacing
+
+    spacing = check_spacing(spacing, len(shape))
+    if format == "nifti":
+        try:
+            import nibabel
+        except ModuleNotFoundError:
+            raise ModuleNotFoundError("format='nifti' needs nibabel: pip install "
+                                      "'seglab[evaluate]'", name="nibabel") from None
+    order = np.random.default_rng(seed).permutation(num_cases)
+    empty = set(order[: round(empty_fraction * num_cases)].tolist())
+    out = [os.path.join(folder, "prediction"), os.path.join(folder, "reference")]
+    for path in out:
+        os.makedirs(path, exist_ok=True)
+    for i in range(num_cases):
+        pair = _synthetic_case(shape, num_classes=num_classes, num_lesions=num_lesions,
+                               fraction=fraction, empty=i in empty, seed=(seed, i))
+        for path, labels in zip(out, pair, strict=True):
+            name = os.path.join(path, f"case_{i:03d}{_FORMATS[format]}")
+            if format == "npy":
+                np.save(name, labels)
+            elif format == "png":
+                import imageio.v3 as iio
+
+                iio.imwrite(name, labels)
+            else:
+                affine = np.eye(4)
+                for axis, step in enumerate(spacing[:3]):
+                    affine[axis, axis] = step
+                image = nibabel.Nifti1Image(labels, affine)
+                image.header.set_zooms(spacing)
+                nibabel.save(image, name)
+    return out[0], out[1]

@@ -41,7 +41,7 @@ import uuid
 from matplotlib.figure import Figure
 from PIL import Image
 
-from .viz.style import DPI  # the frames' resolution; documented in seglab.viz.style
+from .viz.style import DPI, resolution  # the frames' resolution; see seglab.viz.style
 
 __all__ = ["MAX_FRAMES", "Param", "Slider", "palette_png", "render_png", "slider"]
 
@@ -246,6 +246,8 @@ class Slider:
         Number of values of each parameter; the frames form this grid.
     live, static : bool
         Which renderings ``_repr_mimebundle_`` produces.
+    dpi : float
+        Resolution of the frames (the figures' static layers are drawn at it too).
 
     Examples
     --------
@@ -258,8 +260,9 @@ class Slider:
     'pi = 0.05'
     """
 
-    def __init__(self, func, params, *, live, static):
+    def __init__(self, func, params, *, live, static, dpi=DPI):
         self.func = func
+        self.dpi = _check_dpi(dpi)
         self.names = tuple(params)
         self.params = tuple(params.values())
         self.shape = tuple(len(p.values) for p in self.params)
@@ -295,14 +298,15 @@ class Slider:
     def frame(self, index):
         """PNG bytes of frame ``index``: ``func(**self.kwargs(index))`` rendered (cached)."""
         if index not in self._frames:
-            fig = self.func(**self.kwargs(index))
+            with resolution(self.dpi):
+                fig = self.func(**self.kwargs(index))
             if not isinstance(fig, Figure):
                 name = getattr(self.func, "__name__", repr(self.func))
                 raise TypeError(
                     f"{name}() must return a matplotlib Figure, got {type(fig).__name__}"
                 )
             self._texts[index] = _figure_text(fig)
-            self._frames[index] = render_png(fig)
+            self._frames[index] = render_png(fig, dpi=self.dpi)
         return self._frames[index]
 
     def alt(self, index):
@@ -454,7 +458,7 @@ def _ravel(position, shape):
     return index
 
 
-def slider(func, /, *, live=True, static=True, **params):
+def slider(func, /, *, live=True, static=True, dpi=DPI, **params):
     r"""Slider over the parameters of a figure-valued function, live and static.
 
     Parameters
@@ -469,7 +473,11 @@ def slider(func, /, *, live=True, static=True, **params):
         installed.
     static : bool, optional
         Include the kernel-free HTML view: every frame of the grid precomputed as a
-        PNG (at ``DPI`` dots per inch) and switched by inline JavaScript.
+        PNG (at ``dpi`` dots per inch) and switched by inline JavaScript.
+    dpi : float, optional
+        Resolution of the frames, in [10, 600]; the figures' cached static layers are drawn
+        at it too (:func:`seglab.viz.style.resolution`). The classroom dashboard uses
+        :data:`seglab.viz.style.PRESENTER_DPI`.
     **params : sequence or Param
         For each keyword of ``func``, the values to slide through (the first one is
         shown first), or a :class:`Param` with a label and a format.
@@ -501,8 +509,8 @@ def slider(func, /, *, live=True, static=True, **params):
     and ``func`` runs at most once per combination. In the book the static view is
     shown because ``_config.yml`` sets
     ``nb_mime_priority_overrides: [["html", "text/html", 0]]``; a live frontend shows
-    the widget. ``live`` and ``static`` cannot be parameter names (wrap ``func`` in a
-    ``lambda`` to rename such a keyword).
+    the widget. ``live``, ``static`` and ``dpi`` cannot be parameter names (wrap ``func``
+    in a ``lambda`` to rename such a keyword).
 
     Explained in the book, chapter 1 (``book/ch1/index.md``).
 
@@ -550,7 +558,13 @@ def slider(func, /, *, live=True, static=True, **params):
             f"a static slider over {sizes} values needs {num_frames} frames, more than "
             f"MAX_FRAMES = {MAX_FRAMES}; use fewer values (or static=False)"
         )
-    return Slider(func, params, live=live, static=static)
+    return Slider(func, params, live=live, static=static, dpi=dpi)
+
+
+def _check_dpi(dpi):
+    from ._validation import check_real
+
+    return check_real(dpi, "dpi", low=10.0, high=600.0)
 
 
 def _param(values, name):

@@ -216,6 +216,13 @@ def _data_cases():
                                 {"foreground_fraction": 0.2}),
         "synthetic_images": Case(fn["synthetic_images"], (2, (8, 8))),
         "synthetic_mask": Case(fn["synthetic_mask"], ((8, 8),)),
+        "Lesions": Case(fn["Lesions"], (np.zeros((1, 4, 4)), np.zeros((1, 4, 4), dtype=bool),
+                                        np.array([0]), np.array([0]))),
+        "lesion_images": Case(fn["lesion_images"], (2, (8, 8)), {"foreground_fraction": 0.1}),
+        "vessel_images": Case(fn["vessel_images"], (2, (8, 8))),
+        "task_splits": Case(fn["task_splits"], ("lesions",),
+                            {"sizes": (2, 1, 1), "shape": (8, 8),
+                             "options": {"foreground_fraction": 0.1}}),
     }
 
 
@@ -308,6 +315,9 @@ def _figure_cases(public):
         "tversky_figure": ((0.5, 0.5), {"shape": (16, 16)}),
         "imbalance_rules": ((_probs((6, 6)), 0.1), {}),
         "imbalance_rules_figure": ((0.1,), {}),
+        "dice_threshold_figure": ((0.1,), {}),
+        "resolution": ((120,), {}),
+        "frame_dpi": ((), {}),
         "tversky_pair_loss": ((np.array([0.2, 0.7]), np.array([0.5, 0.1])),
                               {"alpha": 0.5, "beta": 0.5}),
         "tversky_surface_figure": ((0.5, 0.5), {}),
@@ -318,6 +328,7 @@ def _figure_cases(public):
         "empty_mask_loss": ((np.array([0.0, 0.5, 2.0]), 0.1), {}),
         "focal_figure": ((2.0,), {}),
         "horse_case": (((12, 14),), {}),
+        "coins_case": (((12, 14),), {}),
         "posterior_case": (((12, 12),), {}),
         "disk_with_outlier": ((3, 4), {"shape": (24, 24)}),
         "step_signal": ((32,), {}),
@@ -332,6 +343,7 @@ def _figure_cases(public):
                                        "boundaries_matter": True, "detection_matters": False,
                                        "empty_images": False}),
         "static_layer": ((_tiny_figure(1.0),), {}),
+        "cached_layer": ((4,), {}),
         "error_map": ((_mask(), _mask(lo=3, hi=6)), {}),
         "error_handles": ((), {}),
         "readonly": ((np.ones(3),), {}),
@@ -381,6 +393,20 @@ def _torch_cases(public, numpy_cases):
     return cases
 
 
+def _torch_model_cases(public):
+    """seglab.torch_models (when torch is installed): the U-Net and its forward pass."""
+    if "UNet" not in public:
+        return {}
+    import torch
+
+    unet = lambda: public["UNet"](1, base_channels=2, levels=2, seed=0)  # noqa: E731
+    return {
+        "UNet": Case(_const(public["UNet"]), (1,), {"num_classes": 1, "base_channels": 2,
+                                                    "levels": 2}),
+        "UNet.forward": Case(_method(unet, "forward"), (torch.zeros(1, 1, 4, 4),)),
+    }
+
+
 def _recommend_cases(public):
     if "recommend" not in public:
         return {}
@@ -399,6 +425,39 @@ def _recommend_cases(public):
     }
 
 
+def _evaluation_cases():
+    """seglab.evaluation, seglab.cli and the data-set writer, on two tiny cases in a temp folder.
+
+    The data set has no empty case, so that every value of the valid call is finite.
+    """
+    import os
+    import tempfile
+
+    from seglab import cli, evaluation
+
+    folder = tempfile.mkdtemp(prefix="seglab-bad-input-")
+    pred, ref = data.write_synthetic_dataset(folder, num_cases=2, shape=(12, 12), format="npy",
+                                             empty_fraction=0.0, seed=0)
+    fast = {"metrics": ["dice", "hausdorff95"]}
+    values = lambda result: np.array([row["value"] for row in result.rows])  # noqa: E731
+    made = lambda: evaluation.evaluate_dataset(pred, ref, **fast)  # noqa: E731 - a maker
+    return {
+        "evaluate_dataset": Case(_const(evaluation.evaluate_dataset), (pred, ref), fast,
+                                 checked=values),
+        "dataset_fingerprint": Case(_const(evaluation.dataset_fingerprint), (ref,)),
+        "Conventions": Case(_const(evaluation.Conventions)),
+        "Conventions.to_dict": Case(_method(evaluation.Conventions, "to_dict")),
+        "EvaluationResult": Case(_const(evaluation.EvaluationResult), ([], {}, {})),
+        "EvaluationResult.to_csv": Case(_method(made, "to_csv"),
+                                        (os.path.join(folder, "rows.csv"),)),
+        "EvaluationResult.to_json": Case(_method(made, "to_json"),
+                                         (os.path.join(folder, "summary.json"),)),
+        "main": Case(_const(cli.main), (["evaluate", pred, ref, "--metrics", "dice"],)),
+        "write_synthetic_dataset": Case(_const(data.write_synthetic_dataset), (folder,),
+                                        {"num_cases": 2, "shape": (8, 8), "format": "npy"}),
+    }
+
+
 def registry():
     """``{name: Case}`` for every public callable this suite knows how to call."""
     public, _ = public_callables()
@@ -410,8 +469,58 @@ def registry():
         cases.update(_widget_cases())
     cases.update(_figure_cases(public))
     cases.update(_recommend_cases(public))
+    cases.update(_evaluation_cases())
     cases.update(_torch_cases(public, cases))
+    cases.update(_torch_model_cases(public))
+    cases.update(_lesion_cases(public))
+    cases.update(_compare_cases(public))
+    cases.update(_report_cases(public))
     return cases
+
+
+def _lesion_cases(public):
+    if "lesion_counts" not in public:
+        return {}
+    from fractions import Fraction
+
+    counts = lambda: public["LesionCounts"]((), (2,), (1,), (1,), Fraction(3, 2))  # noqa: E731
+    return {
+        # rows hold the declared inf/NaN distances of unmatched lesions (docstring)
+        "lesion_counts": Case(_const(public["lesion_counts"]), (_mask(), _mask(lo=3, hi=6)),
+                              checked=lambda result: result.counts),
+        "LesionCounts": Case(_const(public["LesionCounts"]), ((), (2,), (1,), (1,))),
+        "LesionCounts.to_dict": Case(_method(counts, "to_dict")),
+        "LesionResult": Case(_const(public["LesionResult"]), (counts(), [])),
+        "detection_scores": Case(_const(public["detection_scores"]), (counts(),)),
+    }
+
+
+def _compare_cases(public):
+    if "paired_comparison" not in public:
+        return {}
+    a, b = _probs((8,), seed=1), _probs((8,), seed=2)
+    rows = lambda values: [{"case": str(i), "class": "fg", "metric": "dice",  # noqa: E731
+                            "value": float(v), "convention": ""} for i, v in enumerate(values)]
+    return {
+        "paired_comparison": Case(_const(public["paired_comparison"]), (a, b),
+                                  {"n_resamples": 200}),
+        "compare_models": Case(_const(public["compare_models"]), (rows(a), rows(b)),
+                               {"n_resamples": 200}),
+        "holm": Case(_const(public["holm"]), (np.array([0.01, 0.04, 0.03]),)),
+        "PairedComparison": Case(_const(public["PairedComparison"]),
+                                 (a - b, 0.1, (0.0, 0.2), 0.95, "BCa", 200, 3.0, 0.2, 8, 0, 0)),
+    }
+
+
+def _report_cases(public):
+    if "html_report" not in public:
+        return {}
+    rows = [{"case": f"c{i}", "class": "fg", "metric": metric, "value": float(v),
+             "convention": "both_empty=nan"}
+            for i, v in enumerate(_probs((3,), seed=3)) for metric in ("dice", "hd95")]
+    return {"html_report": Case(_const(public["html_report"]), (rows,),
+                                {"conventions": {"both_empty": "nan"}, "worst": 2},
+                                seconds=30.0, few=True)}
 
 
 # --- Bad values -------------------------------------------------------------------------------

@@ -51,6 +51,7 @@ _MARKED_FILES = {
     "test_book_html.py": "book",
     "test_book_numbering.py": "book",
     "test_book_shape.py": "book",
+    "test_book_teaching.py": "book",
     "test_browser_book.py": "book",
     "test_browser_layout.py": "book",
     "test_notebooks.py": "book",

@@ -23,7 +23,7 @@ import setuptools
 import seglab
 
 # A module of an optional extra is checked when the extra is installed (make test installs it).
-OPTIONAL = {"seglab.torch": "torch"}
+OPTIONAL = {"seglab.torch": "torch", "seglab.torch_models": "torch"}
 MODULES = sorted(
     info.name for info in pkgutil.walk_packages(seglab.__path__, prefix="seglab.")
     if not any(part.startswith("_") for part in info.name.split("."))

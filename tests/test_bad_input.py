@@ -75,6 +75,11 @@ STORES = {
     "SurfaceDistances": "a result dataclass: holds what it is given, validates nothing",
     "Advice": "a result dataclass: holds what it is given, validates nothing",
     "Recommendation": "a result dataclass: holds what it is given, validates nothing",
+    "Lesions": "a result named tuple: holds what it is given, validates nothing",
+    "EvaluationResult": "a result dataclass: holds what it is given, validates nothing",
+    "LesionCounts": "a result dataclass: holds what it is given (detection_scores checks it)",
+    "LesionResult": "a result pair: holds what it is given, validates nothing",
+    "PairedComparison": "a result dataclass: holds what it is given, validates nothing",
     "torch.*Loss": "a seglab.torch module stores its options; the NumPy loss checks their "
                    "values at each forward call (driven in the forward cases)",
 }
@@ -82,6 +87,7 @@ STORES = {
 # Results that differ between two calls by design.
 NONDETERMINISTIC = {
     "Slider.to_html": "each page element gets a fresh id, so that two sliders never clash",
+    "evaluate_dataset": "the summary records the date and time of the run (provenance)",
 }
 
 # Arguments a callable updates in place by design (docstring).

@@ -19,7 +19,7 @@ import seglab
 
 ROOT = Path(__file__).resolve().parents[1]
 API = ROOT / "_build" / "html" / "book" / "api"
-OPTIONAL = {"seglab.torch": "torch"}
+OPTIONAL = {"seglab.torch": "torch", "seglab.torch_models": "torch"}
 MODULES = sorted(
     info.name for info in pkgutil.walk_packages(seglab.__path__, prefix="seglab.")
     if not any(part.startswith("_") for part in info.name.split("."))

@@ -1,10 +1,11 @@
 """The check cells of chapter 4 (perfect loss, surrogate, metrics table) catch broken statements.
 
-For a result of ``book/ch4/perfect_loss.md``, ``book/ch4/surrogate.md`` or
-``book/ch4/metrics_table.md`` (found through its ``:label:``), the page's code cells run in a fresh
-namespace up to and including the result's check cell: once as written, where the check must pass,
-and once with the claim in the check cell replaced by a wrong one, where the check cell must raise
-``AssertionError``. The experiment of ``surrogate.md`` is not re-run here (the book build runs it).
+For a result of ``book/ch4/perfect_loss.md``, ``book/ch4/surrogate.md``,
+``book/ch4/metrics_table.md``, ``book/ch4/claims.md`` or ``book/ch4/evaluate.md`` (found
+through its ``:label:``), the page's code cells run in a fresh namespace up to and including
+the result's check cell: once as written, where the check must pass, and once with the claim in
+the check cell replaced by a wrong one, where the check cell must raise ``AssertionError``. The
+experiment of ``surrogate.md`` is not re-run here (the book build runs it).
 """
 
 import pytest
@@ -67,6 +68,18 @@ MUTATIONS = [
     ("perfect_loss.md", "thm-price-of-conflict",
      "off_tie_agrees = (H[:, ~tie] == (eta[~tie] > e)).all(axis=1)",
      "off_tie_agrees = (H == (eta > e)).all(axis=1)"),
+    ("evaluate.md", "thm-ch4-additive-counts",
+     "assert sum(lesion_cases) == lesion_whole", "assert sum(lesion_cases[:-1]) == lesion_whole"),
+    ("evaluate.md", "thm-ch4-additive-counts",
+     "for p in parts[::-1])", "for p in parts[1:])"),
+    ("evaluate.md", "prop-ch4-shard-means",
+     "assert np.isclose(metrics.dice(pred2, target2), 4 / 13)",
+     "assert np.isclose(metrics.dice(pred2, target2), 13 / 22)"),
+    ("evaluate.md", "prop-ch4-unique-match", "eligible = iou > 0.5", "eligible = iou > 0.3"),
+    ("evaluate.md", "prop-ch4-bootstrap-moments",
+     "np.isclose(means.var(), sigma2 / 5)", "np.isclose(means.var(), sigma2 / 4)"),
+    ("evaluate.md", "prop-ch4-paired",
+     "((sa**2 + sb**2 - 2 * c_ab) / m)", "((sa**2 + sb**2 - c_ab) / m)"),
 ]
 
 

@@ -18,10 +18,15 @@ In both builds MathJax rendered the formulas when the book was built (``book/_ex
 they are HTML in the page, and no MathJax runs to read it (``test_browser_math.py`` checks that,
 their MathML for screen readers, their fonts, copying and the live-code path).
 
+Long pages lay out only the sections near the viewport (``book/_ext/seglab_pagespeed``): each
+page is checked to have replaced pydata-sphinx-theme's whole-page pass over code blocks and
+outputs by its own, and every scrollable block to be a keyboard stop, as the theme's rule asks.
+
 ``make test`` builds both sites before pytest runs; elsewhere these tests skip without a build.
 """
 
 import re
+import time
 
 import jupytext
 import pytest
@@ -69,6 +74,45 @@ _MATH_STATE = """() => {
 _BROKEN_IMAGES = """() => Array.from(document.images)
   .filter((img) => !(img.complete && img.naturalWidth > 0))
   .map((img) => (img.getAttribute("src") || "").slice(0, 100))"""
+
+# The keyboard rule of pydata-sphinx-theme for code blocks and outputs, applied by
+# book/_ext/seglab_pagespeed/static/seglab-pagespeed.js: a scrollable block is a keyboard stop;
+# a block near the viewport that does not scroll is not. Read once the observer has reported.
+_TAB_STOPS = """(where) => {
+  const selector = ["pre", ".nboutput > .output_area", ".cell_output > .output",
+                    ".jp-RenderedHTMLCommon", ".pst-scrollable-table-container"].join(", ");
+  // Shown: not in a closed <details> (Chromium hides its content with content-visibility:
+  // hidden, which still gives it a box), nor in a closed dropdown (visibility: hidden), nor
+  // under display: none.
+  const shown = Array.from(document.querySelectorAll(selector))
+    .filter((el) => el.checkVisibility({visibilityProperty: true}));
+  if (where === "end" && shown.length) shown[shown.length - 1].scrollIntoView();
+  if (where === "top") window.scrollTo(0, 0);
+  const scrolls = (el) => el.scrollWidth > el.clientWidth || el.scrollHeight > el.clientHeight;
+  const near = (el) => {
+    const box = el.getBoundingClientRect();
+    return box.bottom > 0 && box.top < window.innerHeight;
+  };
+  const text = (el) => el.textContent.trim().slice(0, 60);
+  return {
+    speed: window.seglabPageSpeed || null,
+    blocks: shown.length,
+    unreachable: shown.filter((el) => scrolls(el) && el.tabIndex !== 0).map(text),
+    extra: shown.filter((el) => near(el) && !scrolls(el) && el.tabIndex !== -1).map(text),
+  };
+}"""
+
+
+def _tab_stops(page, where, *, timeout=5.0):
+    """The keyboard-stop state once the page's observer has caught up (polled: the observer
+    reports on a later frame, and sections coming into view change the page's height)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        stops = page.evaluate(_TAB_STOPS, where)
+        if (not stops["unreachable"] and not stops["extra"]) or time.monotonic() > deadline:
+            return stops
+        page.wait_for_timeout(100)
+
 
 _SLIDER_STATE = """([root, input]) => {
   const div = document.querySelectorAll("div.seglab-slider")[root];
@@ -181,6 +225,18 @@ def test_page_in_browser(offline_page, serve, document, site_name):
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.evaluate("() => window.scrollTo(0, 0)")
         page.screenshot(path=SCREENSHOTS / f"{slug(document)}.png", full_page=True)
+
+    # Code blocks and outputs: the theme's whole-page pass replaced (seglab_pagespeed), its rule
+    # kept for every block, at the top of the page and after scrolling to the end.
+    for where in ("top", "end"):
+        stops = _tab_stops(page, where)
+        assert stops["speed"] is not None and stops["speed"]["replaced"] == 1, (
+            f"{document}: pydata-sphinx-theme's load pass was not replaced: {stops['speed']}")
+        assert stops["unreachable"] == [], (
+            f"{document}: scrollable blocks that are not keyboard stops: {stops['unreachable']}")
+        assert stops["extra"] == [], (
+            f"{document} ({where}): blocks in view that do not scroll but are keyboard stops: "
+            f"{stops['extra']}")
 
     # The Thebe launch button ("Live Code") is wired: its configuration script ran.
     if page.locator(".btn-launch-thebe").count():

@@ -88,6 +88,10 @@ def _open(page, serve, document, width):
     page.set_viewport_size({"width": width, "height": 900})
     response = page.goto(serve(SITE) + f"{document}.html", wait_until="load")
     assert response is not None and response.ok, f"{document}: HTTP {response and response.status}"
+    # Every section rendered: the book lets the browser skip the layout of sections far from
+    # the viewport (content-visibility: auto, book/_ext/seglab_pagespeed); the layout measured
+    # here is the one a reader sees when scrolled to each part.
+    page.add_style_tag(content="article section { content-visibility: visible !important; }")
     if page.locator("article .math").count():
         wait_for_math(page)
     wait_for_images(page)

@@ -358,9 +358,10 @@ def test_noisy_prediction_validation(target, kwargs, error, match):
 
 def test_public_api():
     assert set(data.__all__) == {
-        "disk_with_outlier", "edge_case", "horse", "horse_case", "noisy_prediction",
+        "coins_case", "disk_with_outlier", "edge_case", "horse", "horse_case", "noisy_prediction",
         "posterior_case", "posterior_map", "sample_labels", "step_signal", "synthetic_batch",
         "synthetic_images", "synthetic_mask",
+        "Lesions", "lesion_images", "task_splits", "vessel_images",
     }
     for name in data.__all__:
         doc = getattr(data, name).__doc__
@@ -378,6 +379,21 @@ def test_horse_case_is_cached_read_only_and_consistent():
     # the posterior is informative: the pixelwise decision beats chance on the horse
     assert ((eta > 0.5) == target).mean() > 0.8
     assert 0.0 <= image.min() and image.max() <= 255.0
+
+
+def test_coins_case_is_the_bundled_photograph_and_its_otsu_mask():
+    from skimage.data import coins
+    from skimage.filters import threshold_otsu
+
+    target, eta, image = data.coins_case((303, 384))  # the photograph's own size
+    np.testing.assert_allclose(image, coins())
+    np.testing.assert_array_equal(target, coins() > threshold_otsu(coins().astype(float)))
+    assert data.coins_case((303, 384))[1] is eta
+    assert not (target.flags.writeable or eta.flags.writeable or image.flags.writeable)
+    small = data.coins_case()
+    assert ((small[1] > 0.5) == small[0]).mean() > 0.8
+    with pytest.raises(ValueError, match="smaller than"):
+        data.coins_case((4, 40))
 
 
 def test_horse_case_rejects_tiny_shapes():

@@ -9,6 +9,7 @@ softmax.
 
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from numpy.testing import assert_allclose, assert_array_equal
@@ -74,16 +75,22 @@ def test_lattice_weights_are_barycentric(d):
             assert nb.min() >= 0 and nb.max() <= lattice.num_vertices
 
 
+def _two_lattices_and_factors(rng, n, d):
+    """Lattices of n random points in 2 and d dimensions, with random factors before and
+    after each and a random diagonal."""
+    lattices = [_Permutohedral(rng.normal(0.0, 2.0, (n, 2))),
+                _Permutohedral(rng.normal(0.0, 1.0, (n, d)))]
+    before = [rng.uniform(0.5, 2.0, n) for _ in lattices]
+    after = [rng.uniform(0.5, 2.0, n) for _ in lattices]
+    return lattices, before, after, rng.normal(size=n)
+
+
 def test_fused_filter_equals_sum_of_single_lattice_filters():
     """sum_t a_t * L_t(b_t * v) + c * v computed by one stacked filter equals the lattices
     filtered one at a time (the same sums up to their order)."""
     rng = np.random.default_rng(0)
     n = 400
-    lattices = [_Permutohedral(rng.normal(0.0, 2.0, (n, 2))),
-                _Permutohedral(rng.normal(0.0, 1.0, (n, 5)))]
-    before = [rng.uniform(0.5, 2.0, n) for _ in lattices]
-    after = [rng.uniform(0.5, 2.0, n) for _ in lattices]
-    diagonal = rng.normal(size=n)
+    lattices, before, after, diagonal = _two_lattices_and_factors(rng, n, 5)
     values = rng.normal(size=(n, 3))
     expected = diagonal[:, None] * values
     for lattice, b, a in zip(lattices, before, after, strict=True):
@@ -173,3 +180,54 @@ def test_exact_filter_never_nan():
     assert_array_equal(out, [2.0, 2.0, 1.0])
     out = pp.gaussian_kernel_filter(np.ones(2), np.array([[1e8], [1e8 + 1.0]]))
     assert_allclose(out, 1.0 + np.exp(-0.5), rtol=1e-12)
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_product_into_equals_matmul(fmt, dtype, monkeypatch):
+    """_product_into writes matrix @ values into the buffer it is given (scipy's compiled
+    kernel adds into it, so a stale buffer must be zeroed first), equal to @ to rounding;
+    the fallback (values of another dtype or layout, or no private kernel module) too."""
+    rng = np.random.default_rng(3)
+    matrix = sp.random(40, 30, density=0.2, format=fmt, dtype=dtype, random_state=rng)
+    values = rng.normal(size=(30, 4)).astype(dtype)
+    expected = matrix @ values
+    out = np.full((40, 4), 7.0, dtype=dtype)  # stale contents
+    assert _lattice._product_into(matrix, values, out) is out
+    assert_allclose(out, expected, rtol=1e-6, atol=1e-6)
+    strided = np.asfortranarray(values)
+    assert_allclose(_lattice._product_into(matrix, strided, out), expected, rtol=1e-6,
+                    atol=1e-6)
+    monkeypatch.setattr(_lattice, "_sparsetools", None)
+    out[...] = 7.0
+    assert_allclose(_lattice._product_into(matrix, values, out), expected, rtol=1e-6,
+                    atol=1e-6)
+
+
+def test_filter_reuses_its_buffers():
+    """Repeated filtering into one output buffer (as the CRF's iterations do) gives the
+    result of a fresh filter each time; values passed in another dtype are cast; a final
+    rescale frees the float64 weights, after which apply_each and rescale refuse; an output
+    in the filter's own values buffer is refused."""
+    rng = np.random.default_rng(4)
+    n = 300
+    lattices, before, after, diagonal = _two_lattices_and_factors(rng, n, 3)
+    reference = _LatticeFilter(lattices)
+    reference.rescale(before, after, diagonal=diagonal)
+    fused = _LatticeFilter(lattices, dtype=np.float32)
+    fused.rescale(before, after, diagonal=diagonal, final=True)
+    out = np.empty((n, 3), dtype=np.float32)
+    for seed in range(3):
+        values = np.random.default_rng(seed).normal(size=(n, 3))
+        expected = reference.apply(values)
+        buffer = fused.values_buffer(3)
+        buffer[...] = values
+        assert fused.apply(buffer, out=out) is out
+        assert_allclose(out, expected, rtol=1e-5, atol=1e-5)
+        assert_allclose(fused.apply(values), expected, rtol=1e-5, atol=1e-5)
+    with pytest.raises(ValueError, match="share memory"):
+        fused.apply(buffer, out=buffer)
+    with pytest.raises(RuntimeError, match="final=True"):
+        fused.apply_each(np.ones(n))
+    with pytest.raises(RuntimeError, match="final=True"):
+        fused.rescale(before, after)

@@ -58,3 +58,26 @@ def test_comparison_figure_draws_every_method():
 def test_comparison_figure_validation(ratios, means, halves, labels):
     with pytest.raises(ValueError):
         imbalance.comparison_figure(ratios, means, halves, labels=labels)
+
+
+def test_dice_threshold_figure_marks_half_the_best_dice():
+    """The markers are the thresholds of theory.imbalance_rules (1/2, π, F*/2), and the Dice
+    rule's threshold is half its Dice: the circles lie on the dashed curve."""
+    pi = 0.02
+    mask, eta = data.posterior_case((96, 96), foreground_fraction=pi)
+    rules = theory.imbalance_rules(eta, pi)
+    fig = imbalance.dice_threshold_figure(pi)
+    markers = [line.get_ydata()[0] for line in fig.axes[0].get_lines()[1:]]
+    np.testing.assert_allclose(markers, [0.5, pi, rules["dice"][0]])
+    assert rules["dice"][0] == pytest.approx(rules["dice"][1] / 2, abs=2e-3)
+    curves = imbalance._threshold_curves()
+    np.testing.assert_allclose(curves["dice"], curves["half_dice"], atol=2e-3)
+    assert np.all(np.diff(curves["dice"]) > 0)  # the threshold rises with the prior
+    assert fig.axes[0].get_title().startswith(f"π = {pi:g}: t = 1/2")
+    assert render_png(fig)[1:4] == b"PNG"
+
+
+@pytest.mark.parametrize("pi", [0.0, 1.0, -0.1, np.nan])
+def test_dice_threshold_figure_validation(pi):
+    with pytest.raises(ValueError, match="pi"):
+        imbalance.dice_threshold_figure(pi)

@@ -61,3 +61,22 @@ def test_bilateral_figure_shows_the_snap():
     crf_line = fig.axes[1].get_lines()[1]
     fraction = np.asarray(crf_line.get_ydata())
     assert fraction[:22].max() < 0.1 and fraction[22:].min() > 0.9
+
+
+def test_tv_and_crf_figures_on_the_coins_photograph():
+    """case='coins': the photograph's test case at its default size, the ROF panel with a
+    colour bar over [0, 1], the CRF energy trace of dense_crf(method='fast')."""
+    target, eta, image = data.coins_case()
+    fig = viz_postprocess.tv_figure(0.5, case="coins")
+    assert fig.axes[0].get_images()[0].get_array().shape == target.shape
+    assert fig.axes[-1].get_ylabel() == "η and u" and fig.axes[-1].get_ylim() == (0.0, 1.0)
+    res = postprocess.dense_crf(eta, image, spatial_sigma=3.0, spatial_weight=3.0,
+                                bilateral_sigma_xy=8.0, bilateral_sigma_rgb=20.0,
+                                bilateral_weight=0.0, max_iter=2, method="fast")
+    crf = viz_postprocess.crf_figure(3.0, 3.0, 2, case="coins")
+    np.testing.assert_allclose(crf.axes[2].get_lines()[0].get_ydata(), res.free_energy)
+    labels = res.labels.astype(bool)
+    iou = (labels & target).sum() / (labels | target).sum()
+    assert f"IoU {iou:.2f}" in crf.axes[1].get_title()
+    with pytest.raises(ValueError, match="case"):
+        viz_postprocess.tv_figure(0.5, case="zebra")

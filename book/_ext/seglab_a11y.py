@@ -20,8 +20,9 @@ docutils rather than by the book's sources:
   ``doc-biblioentry``, which axe 4.14 no longer counts as list items
   (``aria-required-children``): the entries get ``role="listitem"``;
 * a display formula wider than its column scrolls (``seglab.css``) but could not be reached
-  from the keyboard (``scrollable-region-focusable``): a small script gives such formulas a
-  tab stop, as the theme does for its own scrolling boxes (code, outputs, tables).
+  from the keyboard (``scrollable-region-focusable``): ``seglab_pagespeed``'s script, which
+  gives the theme's scrolling boxes (code, outputs, tables) their tab stops as they come near
+  the viewport, treats display formulas the same way.
 
 The colours (links on tinted admonition backgrounds below 4.5:1 in the light theme) are fixed
 in ``book/_static/seglab.css``. Every rewrite below is idempotent, so pages that an incremental
@@ -46,22 +47,6 @@ _THEME_ICON = re.compile(r'<i (?:aria-hidden="true" )?class="theme-switch [^>]*>
 _TITLE = re.compile(r'\s+title="[^"]*"')
 _BIBLIOENTRY = 'role="doc-biblioentry"'
 _TAGS = re.compile(r"<[^>]+>")
-
-#: Gives every display formula wider than its column a tab stop (and takes it back when the
-#: window grows), like pydata-sphinx-theme's own addTabStopsToScrollableElements.
-SCROLL_SCRIPT = """document.addEventListener("DOMContentLoaded", () => {
-  const update = () => document.querySelectorAll("div.math > mjx-container").forEach((m) => {
-    if (m.scrollWidth > m.clientWidth) { m.tabIndex = 0; } else { m.removeAttribute("tabindex"); }
-  });
-  let timer = null;
-  window.addEventListener("resize", () => {
-    clearTimeout(timer);
-    timer = setTimeout(update, 300);
-  });
-  window.addEventListener("load", update);
-  update();
-});"""
-
 
 def _text(fragment):
     return " ".join(html.unescape(_TAGS.sub(" ", fragment)).split())
@@ -113,6 +98,5 @@ def _build_finished(app, exception):
 
 
 def setup(app):
-    app.add_js_file(None, body=SCROLL_SCRIPT)
     app.connect("build-finished", _build_finished)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

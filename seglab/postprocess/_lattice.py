@@ -3,6 +3,11 @@
 import numpy as np
 import scipy.sparse as sp
 
+try:  # scipy's compiled sparse-times-dense kernels, to write products in place
+    from scipy.sparse import _sparsetools
+except ImportError:  # pragma: no cover - a future scipy; _product_into falls back to @
+    _sparsetools = None
+
 # --------------------------------------------------------------------------
 # Gaussian filtering in feature space: exact and permutohedral lattice
 
@@ -79,28 +84,32 @@ def _centred(features, scale, d):
     return (features - (low + (high - low) / 2)) * scale
 
 
-def _simplex_ids(rem0, rank):
+def _simplex_ids(cells, rank):
     """Number the points' simplices in order of first occurrence.
 
-    A simplex is its remainder-0 vertex (coordinates multiples of d + 1; the first d
-    given) and the ranks of the point's coordinates. Returns ``(ids, first)``: each
-    point's number and the index of the first point of each simplex; None when the key
-    does not fit an int64.
+    A simplex is its remainder-0 vertex (coordinates multiples of d + 1; the first d given,
+    divided by d + 1, as the rows of ``cells``) and the ranks of the point's coordinates
+    (the rows of ``rank``). Returns ``(ids, first)``: each point's number and the index of
+    the first point of each simplex; None when the key does not fit an int64.
     """
-    n, d = rem0.shape
-    cells = rem0 // (d + 1)
-    low = cells.min(axis=0)
-    span = cells.max(axis=0) - low + 1
+    d, n = cells.shape
+    low = cells.min(axis=1)
+    span = cells.max(axis=1) - low + 1
     if np.sum(np.log2(span.astype(np.float64))) + (d + 1) * np.log2(d + 1) > _PACKED_BITS:
         return None
     key = np.zeros(n, dtype=np.int64)
+    term = np.empty(n, dtype=np.int64)
     radix = 1
     for col in range(d):
-        key += (cells[:, col] - low[col]) * radix
+        np.subtract(cells[col], low[col], out=term)
+        term *= radix
+        key += term
         radix *= int(span[col])
     for col in range(d + 1):
-        key += rank[:, col] * radix
+        np.multiply(rank[col], radix, out=term)
+        key += term
         radix *= d + 1
+    del term
     # Runs of equal keys (neighbouring pixels in one simplex) are numbered once, by their
     # first point: the first occurrence of a key always starts a run, so this is the same
     # numbering as from every key, with a shorter sort.
@@ -109,6 +118,7 @@ def _simplex_ids(rem0, rank):
     np.not_equal(key[1:], key[:-1], out=starts[1:])
     heads = np.flatnonzero(starts)
     head_ids = _unique_inverse(key[heads])[2]
+    del key
     first = np.empty(heads.size, dtype=bool)
     first[0] = True
     np.greater(head_ids[1:], np.maximum.accumulate(head_ids)[:-1], out=first[1:])
@@ -127,67 +137,99 @@ class _Permutohedral:
     two neighbours along lattice direction :math:`j` (``num_vertices`` where
     the neighbour is not occupied). :class:`_LatticeFilter` splats, blurs and
     slices with it.
+
+    The per-point arrays are built as (d + 1, N) rows, each coordinate contiguous, and the
+    temporaries are updated in place and dropped as soon as they are used: the build's
+    peak memory (and the page faults of fresh memory, much of its cost) stays a few times
+    the features'.
     """
 
     def __init__(self, features):
         n, d = features.shape
         self.d = d
         scale = np.sqrt(2.0 / 3.0) * (d + 1) / np.sqrt(np.arange(1, d + 1) * np.arange(2, d + 2))
-        cf = _centred(features, scale, d)
-        # Elevate onto the hyperplane sum = 0 of R^{d+1} (an isometry times the scale).
-        tail = np.cumsum(cf[:, ::-1], axis=1)[:, ::-1]
-        elev = np.empty((n, d + 1))
-        elev[:, 0] = tail[:, 0]
-        elev[:, 1:d] = tail[:, 1:] - np.arange(1, d) * cf[:, : d - 1]
-        elev[:, d] = -d * cf[:, d - 1]
-        # Nearest remainder-0 point, then the simplex containing the point.
-        rounded = np.round(elev / (d + 1))
-        rem0 = rounded * (d + 1)
-        total = np.einsum("ij->i", rounded).astype(np.int64)  # faster than sum(axis=1)
+        cf = np.ascontiguousarray(_centred(features, scale, d).T)
+        # Elevate onto the hyperplane sum = 0 of R^{d+1} (an isometry times the scale):
+        # coordinate i is the sum of cf[i:] less i cf[i - 1], coordinate d is -d cf[d - 1].
+        elev = np.empty((d + 1, n))
+        tail = cf[d - 1].copy()
+        for i in range(d - 1, -1, -1):
+            if i < d - 1:
+                tail += cf[i]
+            if i == 0:
+                elev[0] = tail
+            else:
+                np.multiply(cf[i - 1], i, out=elev[i])
+                np.subtract(tail, elev[i], out=elev[i])
+        np.multiply(cf[d - 1], -d, out=elev[d])
+        del cf, tail
+        # Nearest remainder-0 point (``cells`` times d + 1), then the simplex containing the
+        # point.
+        cells = np.divide(elev, d + 1)
+        np.round(cells, out=cells)
+        total = cells.sum(axis=0).astype(np.int64)  # sums of small integers: exact
         # The rank of each coordinate of rem0 - elev, as a stable argsort would give it, by
         # comparing the (d + 1) d / 2 pairs of coordinates, stored as contiguous rows (much
         # faster than argsort along short rows).
-        diff = np.subtract(rem0.T, elev.T, out=np.empty((d + 1, n)))
+        diff = np.multiply(cells, d + 1)
+        diff -= elev
         rank = np.zeros((d + 1, n), dtype=np.int64)
+        before = np.empty(n, dtype=bool)
         for a in range(d + 1):
             for b in range(a + 1, d + 1):
-                before = diff[b] < diff[a]
+                np.less(diff[b], diff[a], out=before)
                 rank[a] += before
-                rank[b] += ~before
-        rank = np.ascontiguousarray(rank.T)
-        rank += total[:, None]
-        wrap = (d + 1) * ((rank < 0).astype(np.int64) - (rank > d))
+                np.logical_not(before, out=before)
+                rank[b] += before
+        del diff, before
+        rank += total
+        del total
+        # Ranks out of [0, d] wrap around, moving the remainder-0 point by d + 1.
+        wrap = (rank < 0).astype(np.int64)
+        wrap -= rank > d
+        cells += wrap
+        wrap *= d + 1
         rank += wrap
-        rem0 += wrap
+        del wrap
         # Barycentric coordinates: with v_(k) the coordinate of rank k, coordinate p gets
         # v_(d - p) - v_(d + 1 - p) (terms out of range left out), then coordinate 0
         # gets 1 + coordinate d + 1.
-        v = (elev - rem0) / (d + 1)
-        order = np.empty((n, d + 1), dtype=np.int64)
-        np.put_along_axis(order, rank, np.arange(d + 1)[None, :], axis=1)
-        by_rank = np.take_along_axis(v, order, axis=1)[:, ::-1]
-        bary = np.zeros((n, d + 2))
-        bary[:, : d + 1] = by_rank
-        bary[:, 1:] -= by_rank
-        bary[:, 0] += 1.0 + bary[:, d + 1]
-        self.weights = bary[:, : d + 1]
+        v = np.multiply(cells, d + 1)
+        np.subtract(elev, v, out=v)
+        v /= d + 1
+        del elev
+        by_rank = np.empty((d + 1, n))
+        np.put_along_axis(by_rank, rank, v, axis=0)
+        del v
+        by_rank = by_rank[::-1]
+        bary = np.zeros((d + 2, n))
+        bary[: d + 1] = by_rank
+        bary[1:] -= by_rank
+        bary[0] += 1.0 + bary[d + 1]
+        del by_rank
+        self.weights = bary[: d + 1].T
         # The d + 1 vertices of each point's simplex, r = 0..d, have first d coordinates
         # rem0 + r - (d + 1) [rank > d - r]; encode them as integers in a mixed radix wide
         # enough for the vertices and their blur neighbours (offsets within 2d + 1).
-        rem0 = rem0[:, :d].astype(np.int64)
+        cells = cells[:d].astype(np.int64)
         pad = 2 * d + 3
-        self._lo = rem0.min(axis=0) - pad
-        self._span = rem0.max(axis=0) + pad - self._lo + 1
+        self._lo = cells.min(axis=1) * (d + 1) - pad
+        self._span = cells.max(axis=1) * (d + 1) + pad - self._lo + 1
         # One int64 code per vertex when the mixed radix fits (d <= 10 unless the features
         # span many cells); otherwise the d coordinates themselves, as a structured row.
         self._packed = np.sum(np.log2(self._span.astype(np.float64))) <= _PACKED_BITS
         # Neighbouring points often share a simplex: number the distinct simplices first,
         # then find the vertices of one point per simplex (when the simplex key fits).
-        simplices = _simplex_ids(rem0, rank) if self._packed else None
+        simplices = _simplex_ids(cells, rank) if self._packed else None
         if simplices is not None:
             simplex_of, first = simplices
-            rem0, order = rem0[first], order[first]
+            cells, rank = cells[:, first], rank[:, first]
+        rem0 = cells.T * (d + 1)
+        rank = rank.T
+        del cells
         if self._packed:
+            order = np.empty(rank.shape, dtype=np.int64)
+            np.put_along_axis(order, rank, np.arange(d + 1)[None, :], axis=1)
             self._radix = np.cumprod(np.r_[1, self._span[:-1]])
             # The sum over the columns with rank > d - r of their radix is a cumulative sum
             # over ranks (integers, so exact; int64 wraps around alike in any order).
@@ -208,20 +250,31 @@ class _Permutohedral:
             self.vertices = self.vertices[simplex_of]
         m = uniq.size
         self.num_vertices = m
-        by_id = np.empty(m, dtype=uniq.dtype)
-        by_id[ids] = uniq
         if self._packed:
-            vertex_keys = (by_id[:, None] // self._radix) % self._span + self._lo
+            # Codes are linear in the coordinates: a neighbour's code is the vertex's plus
+            # a constant, and the sorted codes shifted by it are looked up in sorted order.
+            vertex_codes, where = uniq, ids
         else:
-            vertex_keys = by_id.view(np.int64).reshape(m, d)
+            vertex_codes = np.empty(m, dtype=uniq.dtype)
+            vertex_codes[ids] = uniq
+            where = slice(None)
+            vertex_keys = vertex_codes.view(np.int64).reshape(m, d)
         ids = np.r_[ids, m]
         self.neighbours = []
         for j in range(d + 1):
             step = np.full(d, 1, dtype=np.int64)
             if j < d:
                 step[j] = -d
-            self.neighbours.append((ids[self._lookup(uniq, vertex_keys - step)],
-                                    ids[self._lookup(uniq, vertex_keys + step)]))
+            pair = []
+            for sign in (-1, 1):
+                found = np.empty(m, dtype=ids.dtype)
+                if self._packed:
+                    codes = vertex_codes + sign * int(np.dot(step, self._radix))
+                else:
+                    codes = self._encode(vertex_keys + sign * step)
+                found[where] = ids[self._lookup(uniq, codes)]
+                pair.append(found)
+            self.neighbours.append(tuple(pair))
 
     def _encode(self, keys):
         if not self._packed:
@@ -232,8 +285,7 @@ class _Permutohedral:
             codes += (keys[:, col] - low) * radix
         return codes
 
-    def _lookup(self, uniq, keys):
-        codes = self._encode(keys)
+    def _lookup(self, uniq, codes):
         idx = np.searchsorted(uniq, codes)
         idx = np.minimum(idx, uniq.size - 1)
         return np.where(uniq[idx] == codes, idx, uniq.size)
@@ -312,8 +364,12 @@ class _LatticeFilter:
       and weights ``a[i] * weights[i]``; with :math:`c`, one more entry per
       row reads ``v`` itself, stacked below the blurred values.
 
-    ``dtype`` is that of the matrices and of the values they filter (float32
-    halves the memory traffic of the products, which is their cost).
+    The lattice's values and ``v`` live in one buffer, allocated once per
+    number of channels, and every product writes into a buffer it is handed
+    (:func:`_product_into`): repeated calls allocate no array of the size of
+    the image or the lattice. ``dtype`` is that of the matrices and of the
+    values they filter (float32 halves the memory traffic of the products,
+    which is their cost).
     """
 
     def __init__(self, lattices, dtype=np.float64):
@@ -334,12 +390,9 @@ class _LatticeFilter:
             self._weights[:, part] = lattice.weights
         self._n, self._total = n, total
         self.dtype = np.dtype(dtype)
-        self._stack = None
-        # Unit factors until rescale (splat and slice share the weights, never modified).
-        indptr = np.arange(0, n * width + 1, width, dtype=self._index)
-        data = self._weights.ravel().astype(self.dtype)
-        self._splat = sp.csc_matrix((data, self._cols.ravel(), indptr), shape=(total + 1, n))
-        self._slice = sp.csr_matrix((data, self._cols.ravel(), indptr), shape=(n, total + 1))
+        self._stack = self._spare = None
+        # Splat and slice are built by rescale (unit factors at the first apply without it).
+        self._splat = self._slice = None
         self._diagonal = False
         # Blur step j of every lattice at once: row v holds 1 at v and 1/2 at its two
         # neighbours along direction j (unoccupied ones left out, their values being 0); a
@@ -364,21 +417,29 @@ class _LatticeFilter:
             self._blur.append(sp.csr_matrix((vals, cols[keep], indptr),
                                             shape=(total + 1, total + 1)))
 
-    def rescale(self, before, after, diagonal=None):
+    def rescale(self, before, after, diagonal=None, *, final=False):
         """Set the factors: lists ``before`` and ``after`` (one (N,) array or None per
-        lattice) and ``diagonal`` ((N,) or None)."""
+        lattice) and ``diagonal`` ((N,) or None). ``final=True`` then frees the float64
+        weights (N x width), which :meth:`rescale` and :meth:`apply_each` need: neither can
+        be called again."""
+        if self._weights is None:
+            raise RuntimeError("the factors of this filter were set with final=True")
         n, total = self._n, self._total
         width = self._weights.shape[1]
         wide = width + (diagonal is not None)
-        splat = np.empty((n, width))
-        slc = np.empty((n, wide))
+        # Products in float64, rounded once to the filter's dtype.
+        splat = np.empty((n, width), dtype=self.dtype)
+        slc = np.empty((n, wide), dtype=self.dtype)
         for (part, _), b, a in zip(self._parts, before, after, strict=True):
             w = self._weights[:, part]
-            splat[:, part] = w if b is None else w * b[:, None]
-            slc[:, part] = w if a is None else w * a[:, None]
+            for out, factor in ((splat, b), (slc, a)):
+                if factor is None:
+                    out[:, part] = w
+                else:
+                    np.multiply(w, factor[:, None], out=out[:, part])
         indptr = np.arange(0, n * width + 1, width, dtype=self._index)
-        self._splat = sp.csc_matrix((splat.ravel().astype(self.dtype), self._cols.ravel(),
-                                     indptr), shape=(total + 1, n))
+        self._splat = sp.csc_matrix((splat.ravel(), self._cols.ravel(), indptr),
+                                    shape=(total + 1, n))
         self._diagonal = diagonal is not None
         cols = self._cols
         if self._diagonal:
@@ -387,37 +448,77 @@ class _LatticeFilter:
             cols[:, :width] = self._cols
             cols[:, width] = np.arange(total + 1, total + 1 + n)
         indptr = np.arange(0, n * wide + 1, wide, dtype=self._index)
-        self._slice = sp.csr_matrix((slc.ravel().astype(self.dtype), cols.ravel(), indptr),
+        self._slice = sp.csr_matrix((slc.ravel(), cols.ravel(), indptr),
                                     shape=(n, total + 1 + n * self._diagonal))
+        if final:
+            self._weights = None
+
+    def _buffers(self, channels):
+        """The (M + 1 + N, channels) stack of lattice values and values, and a spare
+        (M + 1, channels) array for the blur, allocated once per number of channels."""
+        if self._stack is None or self._stack.shape[1] != channels:
+            self._stack = np.zeros((self._total + 1 + self._n, channels), dtype=self.dtype)
+            self._spare = np.zeros((self._total + 1, channels), dtype=self.dtype)
+        return self._stack, self._spare
 
     def values_buffer(self, channels):
         """An (N, channels) array that :meth:`apply` reads without copying."""
-        if self._stack is None or self._stack.shape[1] != channels:
-            self._stack = np.zeros((self._total + 1 + self._n, channels), dtype=self.dtype)
-        return self._stack[self._total + 1:]
+        return self._buffers(channels)[0][self._total + 1 :]
 
-    def _splat_blur(self, values):
-        lat = self._splat @ values
-        for step in self._blur:
-            lat = step @ lat
-        return lat
-
-    def apply(self, values):
-        """Filter the columns of ``values``, shape (N, C)."""
-        lat = self._splat_blur(values)
-        if not self._diagonal:
-            return self._slice @ lat
-        tail = self.values_buffer(values.shape[1])
+    def apply(self, values, out=None):
+        """Filter the columns of ``values``, shape (N, C), into ``out`` (a new array if None;
+        (N, C) C-contiguous of the filter's dtype otherwise)."""
+        if self._splat is None:
+            self.rescale([None] * len(self._parts), [None] * len(self._parts))
+        stack, spare = self._buffers(values.shape[1])
+        m = self._total + 1
+        tail = stack[m:]
         if values.ctypes.data != tail.ctypes.data or values.strides != tail.strides:
             tail[...] = values
-        self._stack[: self._total + 1] = lat
-        return self._slice @ self._stack
+        # Splat and blur alternate between the stack's head and the spare buffer, so that
+        # the last blur step ends in the stack's head.
+        lat, other = (stack[:m], spare) if len(self._blur) % 2 == 0 else (spare, stack[:m])
+        _product_into(self._splat, tail, lat)
+        for step in self._blur:
+            lat, other = _product_into(step, lat, other), lat
+        if out is None:
+            out = np.empty((self._n, values.shape[1]), dtype=self.dtype)
+        elif np.may_share_memory(out, stack):
+            raise ValueError("out must not share memory with the filter's values buffer")
+        return _product_into(self._slice, stack if self._diagonal else lat, out)
 
     def apply_each(self, values):
-        """Each lattice's filter of ``values``, shape (N,), as the columns of an (N, L) array
-        (factors ``before`` and ``after`` as set; no diagonal)."""
-        lat = self._splat_blur(values.astype(self.dtype)[:, None])
-        parts = np.zeros((lat.shape[0], len(self._parts)), dtype=self.dtype)
+        """Each lattice's filter of ``values``, shape (N,), with unit factors, as the columns
+        of an (N, L) float64 array (the kernels' row sums for ``values`` = 1)."""
+        if self._weights is None:
+            raise RuntimeError("the factors of this filter were set with final=True")
+        n, width = self._cols.shape
+        # The splat and slice of unit factors, on the float64 weights themselves (no copy).
+        indptr = np.arange(0, n * width + 1, width, dtype=self._index)
+        data, indices = self._weights.ravel(), self._cols.ravel()
+        lat = sp.csc_matrix((data, indices, indptr), shape=(self._total + 1, n)) @ values
+        for step in self._blur:
+            lat = step @ lat
+        parts = np.zeros((lat.shape[0], len(self._parts)))
         for t, (_, rows) in enumerate(self._parts):
-            parts[rows, t] = lat[rows, 0]
-        return self._slice[:, : self._total + 1] @ parts if self._diagonal else self._slice @ parts
+            parts[rows, t] = lat[rows]
+        return sp.csr_matrix((data, indices, indptr), shape=(n, self._total + 1)) @ parts
+
+
+def _product_into(matrix, values, out):
+    """``out[...] = matrix @ values`` for a CSR or CSC ``matrix`` and C-contiguous 2-D
+    ``values`` and ``out`` of the matrix's dtype, without the temporary result of ``@``.
+
+    scipy's compiled kernel behind ``@`` (``csr_matvecs``/``csc_matvecs``, which add the
+    product into a zeroed array) is called on ``out`` itself; ``@`` and a copy are the
+    fallback if that private module ever changes.
+    """
+    kernel = getattr(_sparsetools, f"{matrix.format}_matvecs", None)
+    if (kernel is None or values.dtype != matrix.dtype or out.dtype != matrix.dtype
+            or not (values.flags.c_contiguous and out.flags.c_contiguous)):
+        out[...] = matrix @ values
+        return out
+    out.fill(0)
+    kernel(matrix.shape[0], matrix.shape[1], values.shape[1], matrix.indptr, matrix.indices,
+           matrix.data, values.ravel(), out.ravel())
+    return out

@@ -12,6 +12,8 @@ __all__ = ["CRFResult", "dense_crf", "gaussian_kernel_filter"]
 
 # Largest image (in pixels) for which the O(N^2) exact dense kernel is built.
 MAX_EXACT_PIXELS = 4096
+# Pixels per block of the (K, N) <-> (N, K) copies (the blocks stay in cache).
+_BLOCK = 2048
 
 
 def _exact_kernel(features):
@@ -185,6 +187,22 @@ def _softmax(logits):
     return logits
 
 
+def _log_unaries(probs, eps, dtype):
+    """log(max(p, eps)) of (K, H, W) probabilities as an (N, K) array of ``dtype``, computed
+    in float64 by blocks of pixels (no (N, K) float64 temporary for a float32 result)."""
+    k = probs.shape[0]
+    flat = probs.reshape(k, -1)
+    n = flat.shape[1]
+    out = np.empty((n, k), dtype=dtype)
+    buffer = np.empty((min(_BLOCK, n), k))
+    for start in range(0, n, _BLOCK):
+        block = buffer[: min(_BLOCK, n - start)]
+        np.copyto(block, flat[:, start : start + _BLOCK].T)
+        np.maximum(block, eps, out=block)
+        out[start : start + _BLOCK] = np.log(block, out=block)
+    return out
+
+
 def _neg_entropy(q):
     return float(np.sum(q * np.log(np.where(q > 0, q, 1.0))))
 
@@ -214,6 +232,12 @@ class _DenseKernels:
         for sigma_xy, sigma_rgb, weight in (spatial, bilateral):
             if weight == 0:
                 continue
+            if method == "fast" and sigma_rgb is None:
+                # The Gaussian kernel of positions alone is separable along the image axes:
+                # a product of two 1-D lattices, much cheaper to build than a 2-D one.
+                lattices.append(_GridLattice(shape, sigma_xy))
+                weights.append(weight)
+                continue
             feats = pos / sigma_xy
             if sigma_rgb is not None:
                 feats = np.concatenate([feats, image.reshape(n, -1) / sigma_rgb], axis=1)
@@ -222,29 +246,30 @@ class _DenseKernels:
                 scale = kernel.sum(axis=1) ** -0.5 if normalize == "symmetric" else np.ones(n)
                 self.matrix += weight * (scale[:, None] * kernel * scale[None, :])
             else:
-                # The Gaussian kernel of positions alone is separable along the image axes:
-                # a product of two 1-D lattices, much cheaper to build than a 2-D one.
-                lattices.append(_GridLattice(shape, sigma_xy) if sigma_rgb is None
-                                else _Permutohedral(feats))
+                lattices.append(_Permutohedral(feats))
                 weights.append(weight)
         self.filter = None
         if lattices:
             # Both kernels' lattices in one filter: one splat and one slice per call, in
             # float32 (the lattice's own error is ~1e-2, float32's rounding ~1e-7).
             self.filter = _LatticeFilter(lattices, dtype=np.float32)
-            scales = [np.ones(n)] * len(lattices)
+            # The filter holds copies of the lattices' per-point arrays: free those (and the
+            # features) before the filter's own arrays are built (a lower peak of memory).
+            gains = [lattice.gain for lattice in lattices]
+            del lattices
+            feats = pos = None
+            scales = [np.ones(n)] * len(gains)
             if normalize == "symmetric":
-                sums = self.filter.apply_each(np.ones(n)).astype(np.float64)
-                scales = [(sums[:, t] / lattice.gain) ** -0.5
-                          for t, lattice in enumerate(lattices)]
+                sums = self.filter.apply_each(np.ones(n))
+                scales = [(sums[:, t] / gain) ** -0.5 for t, gain in enumerate(gains)]
             # The self-pairs k_ii = 1 (normalised and weighted), left out of the sums.
             self_weight = sum(weight * scale**2 for weight, scale in zip(weights, scales,
                                                                           strict=True))
             # Fold normalisation, gain and weight into the splat and slice weights, and
             # the self-pairs' removal into the slice.
-            self.filter.rescale(scales, [weight * scale / lattice.gain for weight, scale, lattice
-                                         in zip(weights, scales, lattices, strict=True)],
-                                diagonal=-self_weight)
+            self.filter.rescale(scales, [weight * scale / gain for weight, scale, gain
+                                         in zip(weights, scales, gains, strict=True)],
+                                diagonal=-self_weight, final=True)
         if method == "exact":
             # The self-pairs k_ii, left out of the sums.
             np.fill_diagonal(self.matrix, 0.0)
@@ -260,12 +285,15 @@ class _DenseKernels:
             return np.empty((self.n, k))
         return self.filter.values_buffer(k)
 
-    def __call__(self, q):
+    def __call__(self, q, out=None):
+        """The sums for Q, shape (N, K), in ``out`` (a new array if None)."""
         if self.method == "exact":
-            return self.matrix @ q
+            return np.matmul(self.matrix, q, out=out)
         if self.filter is None:  # both kernel weights are zero
-            return np.zeros_like(q)
-        return self.filter.apply(q)
+            out = np.empty_like(q) if out is None else out
+            out.fill(0)
+            return out
+        return self.filter.apply(q, out=out)
 
 
 def dense_crf(prob, image, *, spatial_sigma=3.0, spatial_weight=3.0, bilateral_sigma_xy=80.0,
@@ -429,18 +457,19 @@ def dense_crf(prob, image, *, spatial_sigma=3.0, spatial_weight=3.0, bilateral_s
 
     kernels = _DenseKernels((h, w), img, spatial=spatial, bilateral=bilateral,
                             normalize=normalize, method=method)
-    # (N, K), C-contiguous: every per-pixel softmax and filter then runs on contiguous rows.
-    log_prob64 = np.array(probs.reshape(k, n).T, order="C")
-    np.log(np.maximum(log_prob64, eps, out=log_prob64), out=log_prob64)
     # Q lives in the kernels' buffer (overwritten in place at every update), in the kernels'
-    # dtype (float32 for the lattice); the free energy is computed in float64.
+    # dtype (float32 for the lattice), and the pairwise sums in a buffer of their own: the
+    # iterations allocate no (N, K) array. The free energy is computed in float64.
     q = kernels.buffer(k)
-    log_prob = log_prob64.astype(q.dtype, copy=False)
+    # (N, K), C-contiguous: every per-pixel softmax and filter then runs on contiguous rows.
+    log_prob64 = _log_unaries(probs, eps, np.float64) if track_energy else None
+    log_prob = (_log_unaries(probs, eps, q.dtype) if log_prob64 is None
+                else log_prob64.astype(q.dtype, copy=False))
     q[...] = log_prob
     _softmax(q)
     # Potts: -(pair @ mu) = pair - (row sum of pair), and softmax ignores the per-pixel constant.
     potts = compat is None
-    pair = kernels(q)
+    pair = kernels(q, out=np.empty_like(q))
 
     def free_energy(q, pair):
         q, pair = q.astype(np.float64, copy=False), pair.astype(np.float64, copy=False)
@@ -456,7 +485,7 @@ def dense_crf(prob, image, *, spatial_sigma=3.0, spatial_weight=3.0, bilateral_s
                 np.subtract(log_prob, pair @ mu, out=q)
             _softmax(q)
             if track_energy or it < max_iter - 1:
-                pair = kernels(q)
+                kernels(q, out=pair)
         else:
             col = kernels.matrix
             for i in range(n):
@@ -466,8 +495,10 @@ def dense_crf(prob, image, *, spatial_sigma=3.0, spatial_weight=3.0, bilateral_s
         if track_energy:
             energies.append(free_energy(q, pair))
     labels = q.argmax(axis=1).reshape(h, w)
+    # Free the filter and the iteration's buffers (all but Q) before the output is allocated.
+    kernels = pair = log_prob = log_prob64 = None
     # (K, N) copy by blocks of pixels (cache-friendly, unlike one strided transpose).
     out = np.empty((k, n))
-    for start in range(0, n, 2048):
-        out[:, start : start + 2048] = q[start : start + 2048].T
+    for start in range(0, n, _BLOCK):
+        out[:, start : start + _BLOCK] = q[start : start + _BLOCK].T
     return CRFResult(q=out.reshape(k, h, w), labels=labels, free_energy=np.array(energies))

@@ -8,13 +8,16 @@ registered with pyplot. The numbers a figure shows come from the numerical core
 :mod:`seglab.losses`, :mod:`seglab.postprocess`); nothing that a check, a test or an
 experiment relies on is computed here.
 
-* :mod:`seglab.viz.style`: resolution, Okabe–Ito colours, the error-map categories;
+* :mod:`seglab.viz.style`: resolution (:func:`~seglab.viz.style.resolution`), Okabe–Ito
+  colours, the error-map categories;
 * :mod:`seglab.viz.layers`: the cached static layer under each slider frame;
 * :mod:`seglab.viz.imbalance`: scores and decisions as the foreground fraction shrinks;
 * :mod:`seglab.viz.decisions`: optimal thresholds (Tversky) and rules under label noise;
 * :mod:`seglab.viz.boundary`: one outlier pixel against the Hausdorff distance and Dice;
 * :mod:`seglab.viz.losses`: what the focal, soft Dice and soft Tversky losses learn;
-* :mod:`seglab.viz.postprocess`: total variation and the dense CRF on a noisy posterior.
+* :mod:`seglab.viz.postprocess`: total variation and the dense CRF on a noisy posterior;
+* :mod:`seglab.viz.classroom`: the panels of the classroom dashboard (``make demo``).
+* :mod:`seglab.viz.report`: a self-contained HTML report of a data-set evaluation.
 
 Import the topic module you need (``from seglab.viz import imbalance``); this package
 imports none of them, so that :mod:`seglab.widgets` can take its style from

@@ -17,8 +17,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from .. import data, metrics, surface
-from .layers import overlay, static_layer
-from .style import DPI, ERROR_CMAP, OKABE_ITO, error_map, readonly
+from .layers import cached_layer, overlay, static_layer
+from .style import ERROR_CMAP, OKABE_ITO, error_map, frame_dpi, readonly
 
 __all__ = ["outlier_figure"]
 
@@ -54,7 +54,7 @@ def _outlier_static(radius, shape):
     target, far = _disk(radius, shape)
     grid, dice, hd, hd95, assd = _outlier_curves(radius, shape)
     curves = {"hd": hd, "hd95": hd95, "assd": assd}
-    fig = Figure(figsize=(9.0, 3.2), dpi=DPI, layout="constrained")
+    fig = Figure(figsize=(9.0, 3.2), dpi=frame_dpi(), layout="constrained")
     ax_map, ax_dist, ax_dice = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1, 1.3, 1.3]})
     ax_map.imshow(error_map(target, target), cmap=ERROR_CMAP, vmin=-0.5, vmax=3.5,
                   interpolation="nearest")
@@ -62,7 +62,7 @@ def _outlier_static(radius, shape):
     ax_map.set_ylabel("row (px)")
     handles = [Patch(facecolor=colour, edgecolor="0.5", label=label) for colour, label in (
         (OKABE_ITO["blue"], "disk: TP"), (OKABE_ITO["orange"], "outlier: FP"))]
-    ax_map.legend(handles=handles, loc="upper right", fontsize=7, frameon=False,
+    ax_map.legend(handles=handles, loc="upper right", fontsize=8, frameon=False,
                   handlelength=1.0)
     for key, label, colour in _OUTLIER_CURVES:
         ax_dist.plot(grid, curves[key], color=colour, label=label, lw=1.6)
@@ -82,7 +82,7 @@ def _outlier_static(radius, shape):
     return fig
 
 
-@functools.lru_cache(maxsize=8)
+@cached_layer(8)
 def _outlier_layer(radius, shape):
     return static_layer(_outlier_static(radius, shape))
 

@@ -21,8 +21,8 @@ from matplotlib.lines import Line2D
 
 from .. import data, theory
 from .._validation import check_real
-from .layers import overlay, static_layer
-from .style import DPI, OKABE_ITO, readonly
+from .layers import cached_layer, overlay, static_layer
+from .style import OKABE_ITO, frame_dpi, readonly
 
 __all__ = ["label_noise_figure", "tversky_figure"]
 
@@ -56,7 +56,7 @@ def _tversky_static(posterior_key):
     mask, eta = _posterior(*posterior_key)
     dice_curve = _tversky_sweep(0.5, 0.5, posterior_key)[0]
 
-    fig = Figure(figsize=_FIGSIZE, dpi=DPI)
+    fig = Figure(figsize=_FIGSIZE, dpi=frame_dpi())
     ax = fig.add_axes((0.075, 0.15, 0.5, 0.75))
     ax.plot(_THRESHOLDS, dice_curve, "--", color="0.55", lw=1.2)
     ax.set_xlim(0.0, 1.0)
@@ -77,8 +77,10 @@ def _tversky_static(posterior_key):
         loc="lower center", fontsize=8, frameon=False,
     )
 
-    ax_map = fig.add_axes((0.62, 0.12, 0.36, 0.76))
-    ax_map.imshow(eta, cmap="cividis", vmin=0.0, vmax=1.0, interpolation="nearest")
+    ax_map = fig.add_axes((0.6, 0.12, 0.3, 0.76))
+    shown = ax_map.imshow(eta, cmap="cividis", vmin=0.0, vmax=1.0, interpolation="nearest")
+    fig.colorbar(shown, cax=fig.add_axes((0.912, 0.12, 0.012, 0.76))).ax.tick_params(
+        labelsize=8)
     ax_map.contour(mask, levels=[0.5], colors=[OKABE_ITO["sky blue"]], linewidths=1.2,
                    linestyles="--")
     ax_map.set_xticks([])
@@ -93,7 +95,7 @@ def _tversky_static(posterior_key):
     return fig
 
 
-@functools.lru_cache(maxsize=8)
+@cached_layer(8)
 def _tversky_layer(posterior_key):
     return static_layer(_tversky_static(posterior_key))
 
@@ -158,7 +160,7 @@ def tversky_figure(alpha, beta, *, shape=(96, 96), foreground_fraction=0.1, nois
     mask, eta = _posterior(*key)
     curve, t_best, t_star, tau = _tversky_sweep(alpha, beta, key)
 
-    fig, (ax, ax_map) = overlay(_tversky_layer(key))
+    fig, (ax, ax_map, _) = overlay(_tversky_layer(key))
     ax.plot(_THRESHOLDS, curve, color=OKABE_ITO["blue"], lw=1.8)
     ax.axvline(tau, color=OKABE_ITO["vermillion"], lw=1.2)
     ax.plot([t_best], [t_star], "o", color=OKABE_ITO["vermillion"], mec="black", mew=0.5)
@@ -192,7 +194,7 @@ def _noise_curves(clean_prior):
 def _noise_static(clean_prior):
     """Curves over the noise width, axes, labels and legends: all that the width does not move."""
     r = _noise_curves(clean_prior)
-    fig = Figure(figsize=_NOISE_FIGSIZE, dpi=DPI)
+    fig = Figure(figsize=_NOISE_FIGSIZE, dpi=frame_dpi())
     ax = fig.add_axes(_LEFT)
     ax.plot(_WIDTH, r["error_balanced_rule"] - r["error_accuracy_rule"],
             color=OKABE_ITO["blue"], lw=1.6, label="excess error of the balanced rule")
@@ -208,7 +210,7 @@ def _noise_static(clean_prior):
     ax.set_ylim(0, 1.0)
     ax.set_xlabel("noise width w (largest flip probability)")
     ax.set_ylabel("probability / excess risk")
-    ax.legend(loc="upper left", fontsize=7, frameon=False)
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
 
     ax_bar = fig.add_axes(_RIGHT)
     ax_bar.set_xlim(-0.6, 1.6)
@@ -222,7 +224,7 @@ def _noise_static(clean_prior):
     return fig
 
 
-@functools.lru_cache(maxsize=16)
+@cached_layer(16)
 def _noise_layer(clean_prior):
     return static_layer(_noise_static(clean_prior))
 
@@ -285,7 +287,7 @@ def label_noise_figure(clean_prior, noise_width):
         values = [r[f"error_{key}"], r[f"ber_{key}"]]
         ax_bar.bar(np.array([0.0, 1.0]) + offset, values, width=0.38, color=colour)
         for x, v in zip((offset, 1.0 + offset), values, strict=True):
-            ax_bar.text(x, v + 0.005, f"{v:.3f}", ha="center", va="bottom", fontsize=7)
+            ax_bar.text(x, v + 0.005, f"{v:.3f}", ha="center", va="bottom", fontsize=8)
     return fig
 
 

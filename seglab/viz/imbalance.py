@@ -19,16 +19,19 @@ import functools
 import math
 
 import numpy as np
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
 
 from .. import data, metrics, theory
 from .._validation import check_real
-from .layers import overlay, static_layer
-from .style import DPI, ERROR_CMAP, OKABE_ITO, error_handles, error_map, readonly
+from .layers import cached_layer, overlay, static_layer
+from .style import DPI, ERROR_CMAP, OKABE_ITO, error_handles, error_map, frame_dpi, readonly
 
-__all__ = ["PRIORS", "comparison_figure", "imbalance_figure", "imbalance_rules_figure"]
+__all__ = ["PRIORS", "comparison_figure", "dice_threshold_figure", "imbalance_figure",
+           "imbalance_rules_figure"]
 
 _FIGSIZE = (8.0, 3.4)
 
@@ -55,7 +58,7 @@ def _imbalance_static(tpr, fpr, low, high, shape):
     all_background = theory.trivial_classifier_metrics(grid, predict="background")
     all_foreground = theory.trivial_classifier_metrics(grid, predict="foreground")
 
-    fig = Figure(figsize=_FIGSIZE, dpi=DPI)
+    fig = Figure(figsize=_FIGSIZE, dpi=frame_dpi())
     ax = fig.add_axes((0.075, 0.15, 0.44, 0.75))
     for key, label, colour in _IMBALANCE_CURVES:
         ax.plot(grid, rates[key], color=colour, lw=1.6, label=label)
@@ -98,7 +101,7 @@ def _prior_range(pi):
     return low, high
 
 
-@functools.lru_cache(maxsize=8)
+@cached_layer(8)
 def _imbalance_layer(tpr, fpr, low, high, shape):
     return static_layer(_imbalance_static(tpr, fpr, low, high, shape))
 
@@ -215,6 +218,20 @@ def _rules(pi):
     return theory.imbalance_rules(_posterior(pi)[1], pi)
 
 
+def _rules_map(ax_map, pi, *, linewidth):
+    """The posterior map at ``pi`` with the outline of each rule's mask and the true mask."""
+    rules = _rules(pi)
+    mask, eta = _posterior(pi)
+    ax_map.imshow(eta, cmap="cividis", vmin=0.0, vmax=1.0, interpolation="nearest")
+    for key, _, colour, style in _RULES:
+        above = eta > rules[key][0]
+        if above.any() and not above.all():
+            ax_map.contour(above, levels=[0.5], colors=[colour], linewidths=linewidth,
+                           linestyles=style)
+    ax_map.contour(mask, levels=[0.5], colors=[_TRUE_MASK], linewidths=linewidth,
+                   linestyles=":")
+
+
 @functools.lru_cache(maxsize=1)
 def _rules_curves():
     rows = [_rules(float(p)) for p in PRIORS]
@@ -223,7 +240,7 @@ def _rules_curves():
 
 def _rules_static():
     curves = _rules_curves()
-    fig = Figure(figsize=_FIGSIZE, dpi=DPI)
+    fig = Figure(figsize=_FIGSIZE, dpi=frame_dpi())
     ax = fig.add_axes((0.08, 0.15, 0.5, 0.75))
     for key, label, colour, style in _RULES:
         ax.plot(PRIORS, curves[key], style, color=colour, lw=1.6, label=label)
@@ -247,7 +264,7 @@ def _rules_static():
     return fig
 
 
-@functools.lru_cache(maxsize=1)
+@cached_layer(1)
 def _rules_layer():
     return static_layer(_rules_static())
 
@@ -293,20 +310,104 @@ def imbalance_rules_figure(pi):
     """
     pi = check_real(pi, "pi", low=0.0, high=1.0, low_open=True, high_open=True)
     rules = _rules(pi)
-    mask, eta = _posterior(pi)
     fig, (ax, ax_map) = overlay(_rules_layer())
     ax.axvline(pi, color="0.4", lw=0.8)
     for key, _, colour, _ in _RULES:
         ax.plot([pi], [rules[key][1]], "o", color=colour, mec="black", mew=0.5)
     ax.set_title(f"π = {pi:g}: Dice {rules['ce'][1]:.2f} (η > 1/2), {rules['wce'][1]:.2f} "
                  f"(η > π), {rules['dice'][1]:.2f} (best)", fontsize=9)
-    ax_map.imshow(eta, cmap="cividis", vmin=0.0, vmax=1.0, interpolation="nearest")
-    for key, _, colour, style in _RULES:
-        above = eta > rules[key][0]
-        if above.any() and not above.all():
-            ax_map.contour(above, levels=[0.5], colors=[colour], linewidths=1.4,
-                           linestyles=style)
-    ax_map.contour(mask, levels=[0.5], colors=[_TRUE_MASK], linewidths=1.4, linestyles=":")
+    _rules_map(ax_map, pi, linewidth=1.4)
+    return fig
+
+
+@functools.lru_cache(maxsize=1)
+def _threshold_curves():
+    rows = [_rules(float(p)) for p in PRIORS]
+    curves = {key: readonly(np.array([r[key][0] for r in rows])) for key, *_ in _RULES}
+    curves["half_dice"] = readonly(np.array([r["dice"][1] / 2 for r in rows]))
+    return curves
+
+
+def _threshold_static():
+    curves = _threshold_curves()
+    fig = Figure(figsize=(9.0, 3.6), dpi=frame_dpi())
+    ax = fig.add_axes((0.08, 0.17, 0.47, 0.7))
+    for key, label, colour, style in _RULES:
+        ax.plot(PRIORS, curves[key], style, color=colour, lw=2.0, label=label)
+    ax.plot(PRIORS, curves["half_dice"], "o", color=OKABE_ITO["vermillion"], ms=5, mfc="none",
+            label="F*/2 (half the best Dice)")
+    ax.set_xscale("log")
+    ax.set_xlim(PRIORS[0], PRIORS[-1])
+    ax.set_ylim(0.0, 0.8)
+    ax.set_xlabel("foreground fraction π (log scale)")
+    ax.set_ylabel("threshold t on η")
+    ax.legend(loc="upper left", fontsize=9, frameon=False, ncols=2)
+    ax.grid(alpha=0.3)
+    ax_map = fig.add_axes((0.6, 0.1, 0.3, 0.8))
+    ax_map.set_xticks([])
+    ax_map.set_yticks([])
+    ax_map.set_xlim(-0.5, _SHAPE[1] - 0.5)
+    ax_map.set_ylim(_SHAPE[0] - 0.5, -0.5)
+    ax_bar = fig.add_axes((0.91, 0.1, 0.015, 0.8))
+    bar = fig.colorbar(ScalarMappable(Normalize(0.0, 1.0), cmap="cividis"), cax=ax_bar)
+    bar.set_label("posterior η")
+    return fig
+
+
+@cached_layer(2)
+def _threshold_layer():
+    return static_layer(_threshold_static())
+
+
+def dice_threshold_figure(pi):
+    r"""The Dice-optimal threshold :math:`F^\star/2` against the prior, at prior ``pi``.
+
+    Parameters
+    ----------
+    pi : float
+        Foreground fraction of the synthetic mask, in (0, 1).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Left: the threshold on the posterior of the three rules of
+        :func:`seglab.theory.imbalance_rules` (cross-entropy :math:`1/2`, balanced
+        weighted cross-entropy :math:`\pi`, Dice-optimal :math:`F^\star/2`) for every
+        fraction in :data:`PRIORS` (log axis), with half the best Dice :math:`F^\star/2`
+        as circles (they sit on the Dice curve) and the values at ``pi`` marked. Right:
+        the posterior map at ``pi`` (``cividis`` with a colour bar) with the outline of
+        each rule's mask, as in :func:`imbalance_rules_figure`.
+
+    Raises
+    ------
+    ValueError
+        If ``pi`` leaves (0, 1).
+
+    Notes
+    -----
+    The Dice-optimal rule thresholds the posterior at half the optimal Dice, so the
+    threshold falls with the prior: the rarer the foreground, the lower the best Dice
+    and the lower the threshold. The curves and axes are drawn once and kept as a bitmap
+    (:mod:`seglab.viz.layers`).
+
+    Explained in the book, chapter 1 (``book/ch1/decisions.md``).
+
+    Examples
+    --------
+    >>> from seglab.viz.imbalance import dice_threshold_figure
+    >>> fig = dice_threshold_figure(0.05)
+    >>> fig.axes[0].get_title()
+    'π = 0.05: t = 1/2, π = 0.05, F*/2 = 0.36 (best Dice 0.73)'
+    """
+    pi = check_real(pi, "pi", low=0.0, high=1.0, low_open=True, high_open=True)
+    rules = _rules(pi)
+    fig, (ax, ax_map, _) = overlay(_threshold_layer())
+    ax.axvline(pi, color="0.4", lw=1.0)
+    for key, _, colour, _ in _RULES:
+        ax.plot([pi], [rules[key][0]], "o", color=colour, mec="black", mew=0.6, ms=8)
+    ax.set_title(f"π = {pi:g}: t = 1/2, π = {pi:g}, F*/2 = {rules['dice'][0]:.2f} "
+                 f"(best Dice {rules['dice'][1]:.2f})", fontsize=10)
+    _rules_map(ax_map, pi, linewidth=1.6)
     return fig
 
 

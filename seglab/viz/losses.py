@@ -23,8 +23,8 @@ from matplotlib.lines import Line2D
 
 from .. import data, losses, theory
 from .._validation import check_real
-from .layers import overlay, static_layer
-from .style import DPI, OKABE_ITO, readonly
+from .layers import cached_layer, overlay, static_layer
+from .style import DPI, OKABE_ITO, frame_dpi, readonly
 
 __all__ = ["ce_dice_figure", "empty_mask_figure", "focal_figure", "tversky_surface_figure"]
 
@@ -44,7 +44,7 @@ def _focal_curve(gamma, alpha):
 
 def _focal_static(alpha):
     """Axes, labels, legends, identity and cross-entropy curves: all that gamma does not move."""
-    fig = Figure(figsize=_FIGSIZE, dpi=DPI)
+    fig = Figure(figsize=_FIGSIZE, dpi=frame_dpi())
     ax = fig.add_axes(_LEFT)
     ax.plot(_ETA, _ETA, ":", color=OKABE_ITO["black"], lw=1.0, label="identity (proper loss)")
     ax.plot(_ETA, _focal_curve(0.0, alpha), color=OKABE_ITO["sky blue"], lw=1.4,
@@ -73,7 +73,7 @@ def _focal_static(alpha):
     return fig
 
 
-@functools.lru_cache(maxsize=16)
+@cached_layer(16)
 def _focal_layer(alpha):
     return static_layer(_focal_static(alpha))
 
@@ -133,7 +133,7 @@ def focal_figure(gamma, *, alpha=0.5):
 
 def _empty_static():
     """Axes, labels and the grey reference curves of the empty-mask figure."""
-    fig = Figure(figsize=_FIGSIZE, dpi=DPI)
+    fig = Figure(figsize=_FIGSIZE, dpi=frame_dpi())
     ax, ax_grad = fig.add_axes(_LEFT), fig.add_axes(_RIGHT)
     for reference in _EPS_REFERENCE:
         loss, grad = losses.empty_mask_loss(_MASS, reference)
@@ -155,7 +155,7 @@ def _empty_static():
     return fig
 
 
-@functools.lru_cache(maxsize=1)
+@cached_layer(1)
 def _empty_layer():
     return static_layer(_empty_static())
 
@@ -243,7 +243,7 @@ def _tversky_surface(alpha, beta):
 
 
 def _tversky_static():
-    fig = Figure(figsize=_SURFACE_FIGSIZE, dpi=DPI)
+    fig = Figure(figsize=_SURFACE_FIGSIZE, dpi=frame_dpi())
     ax = fig.add_axes((0.07, 0.15, 0.36, 0.75))
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
@@ -273,7 +273,7 @@ def _tversky_static():
     return fig
 
 
-@functools.lru_cache(maxsize=1)
+@cached_layer(1)
 def _tversky_layer():
     return static_layer(_tversky_static())
 

@@ -16,7 +16,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from .. import data, metrics, postprocess
-from .._validation import check_real
+from .._validation import check_choice, check_real
 from .style import DPI, ERROR_CMAP, OKABE_ITO, error_handles, error_map, readonly
 
 __all__ = ["bilateral_figure", "crf_figure", "step_profile_figure", "tv_figure"]
@@ -28,7 +28,7 @@ def _iou(pred, target):
 
 def _error_legend(fig):
     """One legend of the error categories, centred under all axes."""
-    fig.legend(handles=error_handles(), loc="lower center", ncols=4, fontsize=8,
+    fig.legend(handles=error_handles(), loc="lower center", ncols=4, fontsize=9,
                frameon=False, handlelength=1.0, columnspacing=1.0)
 
 
@@ -37,7 +37,21 @@ def _error_panel(ax, pred, target, title):
               interpolation="nearest")
     ax.set_title(title, fontsize=9)
     ax.set_xlabel("column (pixel)", fontsize=8)
-    ax.tick_params(labelsize=7)
+    ax.tick_params(labelsize=8)
+
+
+# The test cases of the TV and CRF figures: (maker, default shape of tv_figure, of crf_figure,
+# dense-CRF method). The photograph is too large for the exact O(N^2) kernels.
+_CASES = {
+    "horse": (data.horse_case, (30, 36), (24, 29), "exact"),
+    "coins": (data.coins_case, (120, 152), (120, 152), "fast"),
+}
+
+
+def _case(case, shape, which):
+    check_choice(case, "case", tuple(_CASES))
+    maker, *shapes, _ = _CASES[case]
+    return maker(tuple(shapes[which] if shape is None else shape))
 
 
 def step_profile_figure(lam):
@@ -90,27 +104,30 @@ def step_profile_figure(lam):
 
 
 @functools.lru_cache(maxsize=64)
-def _tv_results(lam, shape):
-    target, eta, _ = data.horse_case(shape)
+def _tv_results(lam, shape, case):
+    target, eta, _ = _case(case, shape, 0)
     rof = postprocess.tv_smooth(eta, lam=lam, certify=False, eps=1e-10, max_iter=20000).u
     relax = postprocess.convex_relaxation(eta, lam=lam, tol=1e-4, max_iter=3000)
     return readonly(rof, relax.u, relax.mask)
 
 
-def tv_figure(lam, *, shape=(30, 36)):
-    r"""TV post-processing of a noisy horse posterior at weight ``lam``.
+def tv_figure(lam, *, shape=None, case="horse"):
+    r"""TV post-processing of a noisy posterior at weight ``lam``.
 
     Four panels: the posterior :math:`\eta`; its ROF smoothing
-    (:func:`seglab.postprocess.tv_smooth`); the errors of :math:`\eta > 1/2`; the
-    errors of the thresholded convex relaxation
-    (:func:`seglab.postprocess.convex_relaxation`), each titled with its IoU.
+    (:func:`seglab.postprocess.tv_smooth`), with a colour bar of the common scale
+    [0, 1]; the errors of :math:`\eta > 1/2`; the errors of the thresholded convex
+    relaxation (:func:`seglab.postprocess.convex_relaxation`), each titled with its IoU.
 
     Parameters
     ----------
     lam : float
         TV weight :math:`\lambda \ge 0` (pixels), the same for both models.
     shape : tuple of two int, optional
-        Size of the test case (:func:`seglab.data.horse_case`).
+        Size of the test case; default (30, 36) for the horse, (120, 152) for the coins.
+    case : {'horse', 'coins'}, optional
+        The test case: the horse silhouette (:func:`seglab.data.horse_case`) or the
+        coins photograph (:func:`seglab.data.coins_case`).
 
     Returns
     -------
@@ -119,53 +136,56 @@ def tv_figure(lam, *, shape=(30, 36)):
     Raises
     ------
     ValueError
-        If ``lam`` is negative or not finite.
+        If ``lam`` is negative or not finite, or ``case`` is not a known case.
 
     Examples
     --------
     >>> from seglab.viz.postprocess import tv_figure
     >>> fig = tv_figure(1.0)
-    >>> len(fig.axes)
-    4
+    >>> len(fig.axes), fig.axes[-1].get_ylabel()
+    (5, 'η and u')
     """
     lam = check_real(lam, "lam", low=0.0, high=np.inf, high_open=True)
-    target, eta, _ = data.horse_case(shape)
-    rof, _, mask = _tv_results(lam, tuple(shape))
+    target, eta, _ = _case(case, shape, 0)
+    rof, _, mask = _tv_results(lam, target.shape, case)
     fig = Figure(figsize=(9.0, 2.9), dpi=DPI)
     axes = fig.subplots(1, 4, sharey=True)
     for ax, field, title in ((axes[0], eta, "posterior η"),
                              (axes[1], rof, f"ROF u, λ = {lam:g}")):
-        ax.imshow(field, cmap="viridis", vmin=0.0, vmax=1.0, interpolation="nearest")
+        shown = ax.imshow(field, cmap="viridis", vmin=0.0, vmax=1.0, interpolation="nearest")
         ax.set_title(title, fontsize=9)
         ax.set_xlabel("column (pixel)", fontsize=8)
-        ax.tick_params(labelsize=7)
+        ax.tick_params(labelsize=8)
     axes[0].set_ylabel("row (pixel)", fontsize=8)
     _error_panel(axes[2], eta > 0.5, target, f"η > 1/2: IoU {_iou(eta > 0.5, target):.2f}")
     _error_panel(axes[3], mask, target, f"relaxation: IoU {_iou(mask, target):.2f}")
-    fig.subplots_adjust(left=0.06, right=0.98, bottom=0.27, top=0.9, wspace=0.25)
+    fig.subplots_adjust(left=0.06, right=0.9, bottom=0.27, top=0.9, wspace=0.25)
+    bar = fig.colorbar(shown, cax=fig.add_axes((0.915, 0.3, 0.012, 0.57)))
+    bar.set_label("η and u", fontsize=8)
+    bar.ax.tick_params(labelsize=8)
     _error_legend(fig)
     return fig
 
 
 @functools.lru_cache(maxsize=128)
-def _crf_result(spatial_sigma, spatial_weight, max_iter, bilateral_weight, shape):
-    target, eta, image = data.horse_case(shape)
+def _crf_result(spatial_sigma, spatial_weight, max_iter, bilateral_weight, shape, case):
+    target, eta, image = _case(case, shape, 1)
     res = postprocess.dense_crf(
         eta, image, spatial_sigma=spatial_sigma, spatial_weight=spatial_weight,
         bilateral_sigma_xy=8.0, bilateral_sigma_rgb=20.0, bilateral_weight=bilateral_weight,
-        max_iter=max_iter, method="exact", track_energy=True,
+        max_iter=max_iter, method=_CASES[case][3], track_energy=True,
     )
     return res.labels.astype(bool), res.free_energy
 
 
 def crf_figure(spatial_sigma, spatial_weight, max_iter, *, bilateral_weight=0.0,
-               shape=(24, 29)):
-    r"""Dense-CRF mean field on a noisy horse posterior.
+               shape=None, case="horse"):
+    r"""Dense-CRF mean field on a noisy posterior.
 
     Three panels: the errors of :math:`\eta > 1/2`, the errors of the CRF labels
     after ``max_iter`` parallel mean-field iterations
-    (:func:`seglab.postprocess.dense_crf`, exact kernels), and the free energy per
-    iteration.
+    (:func:`seglab.postprocess.dense_crf`; exact kernels on the horse, ``method='fast'``
+    on the photograph), and the free energy per iteration.
 
     Parameters
     ----------
@@ -179,8 +199,10 @@ def crf_figure(spatial_sigma, spatial_weight, max_iter, *, bilateral_weight=0.0,
         :math:`w^{(1)} \ge 0` of the bilateral kernel
         (:math:`\theta_\alpha = 8` pixels, :math:`\theta_\beta = 20` grey levels).
     shape : tuple of two int, optional
-        Size of the test case (:func:`seglab.data.horse_case`); exact kernels are
-        :math:`O(N^2)`, keep it small.
+        Size of the test case; default (24, 29) for the horse (exact kernels are
+        :math:`O(N^2)`, keep it small), (120, 152) for the coins.
+    case : {'horse', 'coins'}, optional
+        The test case, as in :func:`tv_figure`.
 
     Returns
     -------
@@ -189,7 +211,8 @@ def crf_figure(spatial_sigma, spatial_weight, max_iter, *, bilateral_weight=0.0,
     Raises
     ------
     ValueError
-        For a non-positive sigma, a negative weight or ``max_iter < 1``.
+        For a non-positive sigma, a negative weight, ``max_iter < 1`` or an unknown
+        ``case``.
 
     Examples
     --------
@@ -206,9 +229,9 @@ def crf_figure(spatial_sigma, spatial_weight, max_iter, *, bilateral_weight=0.0,
                                   high=np.inf, high_open=True)
     if int(max_iter) != max_iter or max_iter < 1:
         raise ValueError(f"max_iter must be an integer >= 1, got {max_iter!r}")
-    target, eta, _ = data.horse_case(shape)
+    target, eta, _ = _case(case, shape, 1)
     labels, energy = _crf_result(spatial_sigma, spatial_weight, int(max_iter),
-                                 bilateral_weight, tuple(shape))
+                                 bilateral_weight, target.shape, case)
     fig = Figure(figsize=(9.0, 2.9), dpi=DPI)
     axes = fig.subplots(1, 3, width_ratios=[1, 1, 1.3])
     _error_panel(axes[0], eta > 0.5, target, f"η > 1/2: IoU {_iou(eta > 0.5, target):.2f}")
@@ -282,5 +305,5 @@ def bilateral_figure(bilateral_weight, bilateral_sigma_rgb):
     axes[1].set_xlabel("column (pixel)")
     axes[1].set_ylabel("foreground fraction")
     axes[1].set_ylim(-0.05, 1.05)
-    axes[1].legend(fontsize=7, frameon=False, loc="upper left")
+    axes[1].legend(fontsize=8, frameon=False, loc="upper left")
     return fig

@@ -3,20 +3,99 @@ r"""The look shared by every figure and slider frame: resolution, colours, error
 Colours are the Okabe–Ito palette, distinguishable under the common colour-vision
 deficiencies; continuous maps use ``cividis`` or ``viridis``. An error map shows each
 pixel of a prediction against its target as one of four categories, TN / FP / FN / TP,
-in fixed colours. :mod:`seglab.widgets` takes its resolution ``DPI`` from here.
+in fixed colours. :mod:`seglab.widgets` takes its resolution ``DPI`` from here;
+:func:`resolution` raises it for a block of code (the classroom dashboard draws its frames
+at :data:`PRESENTER_DPI`).
 
 Explained in the book, chapter 1 (``book/ch1/index.md``).
 """
+
+import contextlib
+import contextvars
 
 import numpy as np
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 
-__all__ = ["DPI", "ERROR_CLASSES", "ERROR_CMAP", "OKABE_ITO", "error_handles", "error_map",
-           "readonly"]
+__all__ = ["DPI", "ERROR_CLASSES", "ERROR_CMAP", "OKABE_ITO", "PRESENTER_DPI", "error_handles",
+           "error_map", "frame_dpi", "readonly", "resolution"]
 
 #: Resolution (dots per inch) of every figure and slider frame: small PNGs, fast to render.
 DPI = 80
+
+#: Resolution of the classroom dashboard's frames (``make demo``). Shown at their natural
+#: size (one image pixel per CSS pixel), a figure's text of ``s`` points measures
+#: ``s * PRESENTER_DPI / 96`` CSS points on the screen: 8 pt in a figure is 14.7 pt on a
+#: 1920 × 1080 projector.
+PRESENTER_DPI = 176
+
+_FRAME_DPI = contextvars.ContextVar("seglab_frame_dpi", default=DPI)
+
+
+def frame_dpi():
+    """The resolution at which figures are being drawn: :data:`DPI` unless :func:`resolution`
+    set another one.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> frame_dpi() == DPI
+    True
+    """
+    return _FRAME_DPI.get()
+
+
+def resolution(dpi):
+    """Context manager: draw the cached static layers of figures at ``dpi`` in its block.
+
+    The figures of :mod:`seglab.viz` draw what does not move with a slider once, as a bitmap
+    (:mod:`seglab.viz.layers`), at :func:`frame_dpi`; inside this block that is ``dpi``, so
+    a frame saved at ``dpi`` is sharp (not a resampled :data:`DPI` bitmap). Layers are
+    cached per resolution. :class:`seglab.widgets.Slider` draws its frames in such a block.
+
+    Parameters
+    ----------
+    dpi : float
+        Dots per inch, in [10, 600].
+
+    Returns
+    -------
+    contextlib.AbstractContextManager
+        Sets :func:`frame_dpi` on entry and restores it on exit (per thread and task:
+        a :class:`contextvars.ContextVar`).
+
+    Raises
+    ------
+    TypeError
+        If ``dpi`` is not a real number.
+    ValueError
+        If ``dpi`` leaves [10, 600].
+
+    Examples
+    --------
+    >>> with resolution(PRESENTER_DPI):
+    ...     frame_dpi()
+    176.0
+    >>> frame_dpi() == DPI
+    True
+    """
+    from .._validation import check_real
+
+    dpi = check_real(dpi, "dpi", low=10.0, high=600.0)
+
+    @contextlib.contextmanager
+    def block():
+        token = _FRAME_DPI.set(dpi)
+        try:
+            yield dpi
+        finally:
+            _FRAME_DPI.reset(token)
+
+    return block()
+
 
 #: The Okabe–Ito colour-blind-safe palette.
 OKABE_ITO = {

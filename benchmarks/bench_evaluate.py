@@ -1,0 +1,225 @@
+"""Benchmark seglab's data-set evaluation against seg-metrics 1.2.8 and a loop over MONAI 1.6.
+
+A generated set of 3-D NIfTI pairs with anisotropic spacing (``--cases`` pairs of
+``--size``^3 voxels, default 20 of 96^3, spacing 0.8 x 0.8 x 2.0 mm, three lesions per
+case, no empty case so that every peer defines every value) is evaluated for Dice,
+Hausdorff distance, HD95 and the (symmetric) mean surface distance by
+
+* ``seglab.evaluate_dataset`` serial (reading the files, as every peer does);
+* the same on Dask, a ``distributed.LocalCluster`` of 2 single-threaded process workers
+  started before the clock (its start-up time is printed apart);
+* ``seg_metrics.seg_metrics.write_metrics`` (seg-metrics 1.2.8, SimpleITK), on the folders;
+* a loop over the cases reading each pair with nibabel and calling MONAI 1.6's CPU
+  ``compute_dice``, ``compute_hausdorff_distance`` (with and without ``percentile=95``)
+  and ``compute_average_surface_distance(symmetric=True)`` with the header's spacing.
+
+Targets: seglab serial >= 20x faster than seg-metrics and >= 3x faster than the MONAI loop;
+Dask on 2 workers >= 1.7x faster than serial. Each candidate runs once after a warm-up on
+one case (imports), on the same files, one after the other (seglab, Dask and MONAI
+``--repeats`` times, the median reported; seg-metrics once); the load average is printed.
+The values are compared where the conventions match: MONAI's HD and HD95 (larger of the
+two directed percentiles) and ASSD (pooled mean) are seglab's defaults; seg-metrics pools
+the two directions for HD95 and the mean (MedPy's ``hd95``), which is seglab's
+``Conventions(combine='pooled')``, and measures distances on its SimpleITK distance maps,
+so its surface values are compared and printed, not required equal. The maximum
+differences are printed. Exit status 1 if a target is missed (values are reported).
+
+On a shared machine the Dask ratio measures the share of the CPU this session gets, not
+Dask: with Linux's autogroup scheduling (``/proc/sys/kernel/sched_autogroup_enabled``,
+printed) all processes of a session share one scheduling weight, so two workers get no
+more CPU than one process when other sessions keep the cores busy.
+
+Needs the extra ``seglab[evaluate]`` and ``pip install -r benchmarks/requirements.txt``
+(MONAI, PyTorch CPU, seg-metrics). Usage:
+``python benchmarks/bench_evaluate.py [--cases 20] [--size 96] [--skip-seg-metrics]``
+"""
+
+import argparse
+import os
+import platform
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+import seglab
+from seglab.data import write_synthetic_dataset
+from seglab.evaluation import Conventions, evaluate_dataset
+
+SPACING = (0.8, 0.8, 2.0)
+METRICS = ["dice", "hausdorff", "hausdorff95", "assd"]
+TARGETS = {"seg-metrics": 20.0, "monai": 3.0, "dask": 1.7}
+
+
+def values_by_case(result):
+    """{case: {metric: value}} of the single class of a result."""
+    out = {}
+    for row in result.rows:
+        out.setdefault(row["case"], {})[row["metric"]] = row["value"]
+    return out
+
+
+def monai_loop(pred_dir, ref_dir, files):
+    """MONAI 1.6's CPU metrics case by case: {case: {metric: value}}."""
+    import nibabel
+    import torch
+    from monai.metrics import (
+        compute_average_surface_distance,
+        compute_dice,
+        compute_hausdorff_distance,
+    )
+
+    out = {}
+    for name in files:
+        ref_image = nibabel.load(os.path.join(ref_dir, name))
+        spacing = [float(z) for z in ref_image.header.get_zooms()[:3]]
+        ref = np.asanyarray(ref_image.dataobj) > 0
+        pred = np.asanyarray(nibabel.load(os.path.join(pred_dir, name)).dataobj) > 0
+        y_pred = torch.as_tensor(pred[None, None].astype(np.float32))
+        y = torch.as_tensor(ref[None, None].astype(np.float32))
+
+        def one(tensor):
+            return float(tensor[0, 0])
+
+        out[name.split(".")[0]] = {
+            "dice": one(compute_dice(y_pred, y, include_background=True)),
+            "hausdorff": one(compute_hausdorff_distance(y_pred, y, include_background=True,
+                                                        spacing=spacing)),
+            "hausdorff95": one(compute_hausdorff_distance(y_pred, y, include_background=True,
+                                                          percentile=95, spacing=spacing)),
+            "assd": one(compute_average_surface_distance(y_pred, y, include_background=True,
+                                                         symmetric=True, spacing=spacing)),
+        }
+    return out
+
+
+def seg_metrics_run(pred_dir, ref_dir):
+    """seg-metrics 1.2.8 on the two folders: {case: {metric: value}}."""
+    from seg_metrics import seg_metrics as sm
+
+    rows = sm.write_metrics(labels=[1], gdth_path=ref_dir, pred_path=pred_dir,
+                            metrics=["dice", "hd", "hd95", "msd"], fully_connected=False)
+    names = {"dice": "dice", "hd": "hausdorff", "hd95": "hausdorff95", "msd": "assd"}
+    return {os.path.basename(row["filename"]).split(".")[0]:
+            {ours: float(row[theirs][0]) for theirs, ours in names.items()} for row in rows}
+
+
+def max_difference(a, b):
+    """Largest absolute difference per metric between two {case: {metric: value}}."""
+    return {m: max(abs(a[c][m] - b[c][m]) for c in a) for m in METRICS}
+
+
+def autogroup():
+    """'on', 'off' or 'unknown': whether a session's processes share one CPU weight."""
+    try:
+        with open("/proc/sys/kernel/sched_autogroup_enabled", encoding="ascii") as f:
+            return "on" if f.read().strip() == "1" else "off"
+    except OSError:
+        return "unknown"
+
+
+def timed(func, label, repeats=1):
+    """Median wall time of ``repeats`` runs and the last output, printed as it goes."""
+    seconds = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        out = func()
+        seconds.append(time.perf_counter() - start)
+    print(f"  {label}: {' '.join(f'{t:.2f}' for t in seconds)} s", flush=True)
+    return float(np.median(seconds)), out
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--cases", type=int, default=20)
+    parser.add_argument("--size", type=int, default=96)
+    parser.add_argument("--skip-seg-metrics", action="store_true")
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="runs of seglab, Dask and MONAI (median); seg-metrics runs once")
+    parser.add_argument("--torch-threads", type=int, default=1)
+    args = parser.parse_args()
+    import distributed
+    import torch
+
+    torch.set_num_threads(args.torch_threads)
+    folder = tempfile.mkdtemp(prefix="bench-evaluate-")
+    pred_dir, ref_dir = write_synthetic_dataset(
+        folder, num_cases=args.cases, shape=(args.size,) * 3, spacing=SPACING,
+        format="nifti", num_lesions=3, foreground_fraction=0.05, empty_fraction=0.0, seed=0)
+    files = sorted(os.listdir(ref_dir))
+    print(f"seglab {seglab.__version__}, Python {platform.python_version()}, "
+          f"{args.cases} NIfTI pairs of {args.size}^3, spacing {SPACING}, metrics {METRICS}; "
+          f"torch threads {args.torch_threads}; load average {os.getloadavg()[0]:.1f}; "
+          f"{os.cpu_count()} CPUs; autogroup scheduling {autogroup()}")
+
+    # warm-up on one case (imports, caches)
+    warm = tempfile.mkdtemp(prefix="bench-evaluate-warm-")
+    wp, wr = write_synthetic_dataset(warm, num_cases=1, shape=(24,) * 3, spacing=SPACING,
+                                     format="nifti", empty_fraction=0.0)
+    evaluate_dataset(wp, wr, metrics=METRICS)
+    monai_loop(wp, wr, sorted(os.listdir(wr)))
+
+    times, values = {}, {}
+    times["seglab"], result = timed(lambda: evaluate_dataset(pred_dir, ref_dir,
+                                                             metrics=METRICS), "seglab serial",
+                                    args.repeats)
+    values["seglab"] = values_by_case(result)
+    start = time.perf_counter()
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        startup = time.perf_counter() - start
+        client.run(lambda: __import__("seglab.evaluation"))
+        evaluate_dataset(wp, wr, metrics=METRICS, scheduler=client)  # warm the workers
+        times["dask"], on_dask = timed(lambda: evaluate_dataset(pred_dir, ref_dir,
+                                                                metrics=METRICS,
+                                                                scheduler=client),
+                                        "seglab on Dask", args.repeats)
+    values["dask"] = values_by_case(on_dask)
+    times["monai"], values["monai"] = timed(lambda: monai_loop(pred_dir, ref_dir, files),
+                                            "MONAI loop", args.repeats)
+    pooled = values_by_case(evaluate_dataset(pred_dir, ref_dir, metrics=METRICS,
+                                             conventions=Conventions(combine="pooled")))
+    if not args.skip_seg_metrics:
+        times["seg-metrics"], values["seg-metrics"] = timed(
+            lambda: seg_metrics_run(pred_dir, ref_dir), "seg-metrics")
+
+    print(f"\n{'candidate':34} {'wall s':>9} {'per case s':>11}")
+    labels = {"seglab": "seglab serial", "dask": "seglab on Dask, 2 process workers",
+              "monai": "MONAI 1.6 loop (CPU)", "seg-metrics": "seg-metrics 1.2.8"}
+    for key, seconds in times.items():
+        print(f"{labels[key]:34} {seconds:9.2f} {seconds / args.cases:11.3f}")
+    print(f"(LocalCluster start-up, not timed above: {startup:.2f} s)")
+
+    failed = False
+    cases = [f.split(".")[0] for f in files]
+    same = np.array_equal([values["seglab"][c][m] for c in cases for m in METRICS],
+                          [values["dask"][c][m] for c in cases for m in METRICS],
+                          equal_nan=True)
+    print(f"\nDask values identical to serial: {same}")
+    failed |= not same
+    print("\nratios (target):")
+    ratios = {"seg-metrics": ("seg-metrics", "seglab"), "monai": ("monai", "seglab"),
+              "dask": ("seglab", "dask")}
+    for key, (slow, fast) in ratios.items():
+        if slow not in times:
+            continue
+        ratio = times[slow] / times[fast]
+        ok = ratio >= TARGETS[key]
+        failed |= not ok
+        print(f"  {labels[slow]} / {labels[fast]}: {ratio:6.1f}x (>= {TARGETS[key]}x) "
+              f"{'ok' if ok else 'MISSED'}")
+    print("\nlargest absolute differences of the values:")
+    diff = max_difference(values["seglab"], values["monai"])
+    print("  seglab defaults vs MONAI: " + ", ".join(f"{m} {d:.2e}" for m, d in diff.items()))
+    if "seg-metrics" in values:
+        diff = max_difference(pooled, values["seg-metrics"])
+        print("  seglab combine='pooled' vs seg-metrics: "
+              + ", ".join(f"{m} {d:.2e}" for m, d in diff.items()))
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

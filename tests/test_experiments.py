@@ -1,0 +1,302 @@
+"""Tests of the experiments harness (experiments/): configuration hashes, the evaluation's
+conventions, the bootstrap, the resumable cache, and the reduced reproduction of one run.
+
+The reproduction test re-runs the configuration ``experiments.config.REFERENCE`` (a U-Net,
+CE + soft Dice, 20 steps on 32 x 32 lesions) and compares it with the committed result
+``experiments/results/reference.json``. Tolerances: on the machine and build that wrote
+the file the run is bit-for-bit the same (deterministic PyTorch, one thread, seeded data,
+initialisation and batches); another CPU may round float32 convolutions differently, so
+the loss history must agree to 1e-3 relative and the figures to 0.02 (a few pixels of
+the 8 test images changing side of the threshold).
+"""
+
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from numpy.testing import assert_allclose, assert_array_equal
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from experiments import aggregate, config, evaluate, runner  # noqa: E402
+
+REFERENCE = ROOT / "experiments" / "results" / "reference.json"
+
+
+def _tiny(model="logistic", loss="ce", seed=0, **more):
+    return config.make_config(task="lesions", fraction=0.1, model=model, loss=loss, seed=seed,
+                              steps=3, batch=2, lr=1e-2, sizes=(4, 2, 3), shape=(16, 16),
+                              **more)
+
+
+# ----------------------------------------------------------------------------- config
+
+
+def test_hash_is_stable_and_sensitive():
+    a = _tiny()
+    assert config.config_hash(a) == config.config_hash(json.loads(json.dumps(a)))
+    assert config.config_hash(a) == config.config_hash(dict(reversed(list(a.items()))))
+    for key, value in [("seed", 1), ("steps", 4), ("lr", 2e-2), ("loss", "dice"),
+                       ("threads", 2), ("version", config.HARNESS_VERSION + 1)]:
+        assert config.config_hash({**a, key: value}) != config.config_hash(a)
+
+
+def test_full_grid_meets_the_study_design():
+    grid = config.full_grid()
+    assert len({config.config_hash(c) for c in grid}) == len(grid)
+
+    def losses(**where):
+        return {c["loss"] for c in grid if all(c[k] == v for k, v in where.items())}
+
+    for fraction in (0.005, 0.02, 0.1):
+        assert len(losses(task="lesions", model="unet", fraction=fraction)) >= 11
+    assert len(losses(task="vessels", model="unet")) >= 6
+    shared = set.intersection(*(losses(task="lesions", model=m, fraction=0.02)
+                                for m in config.MODELS))
+    assert len(shared) >= 6 and config.BASELINE in shared
+    assert {c["seed"] for c in grid} == {0, 1, 2}
+    # The same budget for every loss under a model.
+    for model in config.MODELS:
+        assert len({(c["steps"], c["batch"], c["lr"]) for c in grid if c["model"] == model}) == 1
+
+
+def test_every_loss_resolves_to_seglab_losses():
+    from seglab import losses
+
+    masks = np.zeros((2, 8, 8), dtype=bool)
+    masks[0, 2:4, 2:5] = True
+    for name in config.LOSSES:
+        for term in runner.resolve_loss(name, masks):
+            assert callable(getattr(losses, term.name))
+    (wce,) = runner.resolve_loss("wce", masks)
+    prior = 6 / 128
+    assert_allclose(wce.options["class_weights"], [0.5 / (1 - prior), 0.5 / prior])
+
+
+def test_ramp_goes_from_gdl_to_boundary():
+    assert runner._ramp("ramp", 0, 11) == pytest.approx(0.01)
+    assert runner._ramp("ramp", 10, 11) == pytest.approx(0.99)
+    assert runner._ramp("1-ramp", 5, 11) == pytest.approx(0.5)
+    assert runner._ramp(0.3, 5, 11) == 0.3
+    assert runner._ramp("balance", 5, 11, value=120.0, before=0.6) == pytest.approx(0.005)
+
+
+def test_balanced_term_matches_the_terms_before_it():
+    rng = np.random.default_rng(2)
+    logits = rng.normal(size=(2, 1, 8, 8))
+    target = np.zeros((2, 8, 8), dtype=np.int64)
+    target[:, 2:5, 3:6] = 1
+    terms = runner.resolve_loss("hausdorff_dt", target)
+    value, _ = runner.numpy_loss(terms, logits, target, np.arange(2), {}, 0, 1, 1.0)
+    dice = runner.numpy_loss(terms[:1], logits, target, np.arange(2), {}, 0, 1, 1.0)[0]
+    assert value == pytest.approx(2 * dice)
+
+
+def test_two_channel_scores_are_the_sigmoid():
+    # Softmax of (0, s) is (1 - sigmoid(s), sigmoid(s)): the generalized Dice of the
+    # two-channel scores is a loss of the 1-channel logit, with the chain rule g[:, 1].
+    from seglab import losses
+
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(2, 1, 6, 6))
+    target = (rng.random((2, 6, 6)) < 0.3).astype(np.int64)
+    terms = runner.resolve_loss("gdl", target)
+    value, grad = runner.numpy_loss(terms, logits, target, np.arange(2), {}, 0, 1, 1.0)
+    eps = 1e-6
+    bumped = logits.copy()
+    bumped[0, 0, 1, 2] += eps
+    higher, _ = runner.numpy_loss(terms, bumped, target, np.arange(2), {}, 0, 1, 1.0)
+    assert (higher - value) / eps == pytest.approx(grad[0, 0, 1, 2], rel=1e-4)
+    two = np.concatenate([np.zeros_like(logits), logits], 1)
+    assert value == pytest.approx(losses.generalized_dice_loss(two, target, pooling="batch"))
+
+
+def test_running_dice_is_floored_and_decays():
+    running = runner.RunningDice(0.1)
+    target = np.zeros((1, 4, 4), dtype=np.int64)
+    target[0, :2] = 1
+    # Nothing predicted: Dice 0, floored at that of the all-foreground prediction.
+    assert running.update(np.full((1, 1, 4, 4), -1.0), target) == pytest.approx(0.2 / 1.1)
+    perfect = np.where(target[:, None] == 1, 1.0, -1.0)
+    for _ in range(200):
+        value = running.update(perfect, target)
+    assert value == pytest.approx(1.0, abs=1e-6)
+
+
+# ---------------------------------------------------------------------------- evaluate
+
+
+def test_evaluation_conventions():
+    probs = np.zeros((3, 8, 8))
+    masks = np.zeros((3, 8, 8), dtype=bool)
+    masks[1, 2:4, 2:4] = True            # image 1: a missed lesion
+    probs[2, 1:3, 1:3] = 0.9             # image 2: a false lesion
+    result = evaluate.evaluate(probs, masks, probs, masks)
+    half = result["per_image"]["half"]
+    assert half["dice"] == [1.0, 0.0, 0.0]           # both empty: 1
+    assert half["hd95"][0] == 0.0
+    assert half["hd95"][1] == half["hd95"][2] == pytest.approx(math.hypot(8, 8))
+    assert half["surface_dice"] == [1.0, 0.0, 0.0]
+    assert half["tp"] == [0, 0, 0] and half["fn"] == [0, 4, 0] and half["fp"] == [0, 0, 4]
+    bins = result["calibration"]
+    assert_array_equal(np.sum(bins["count"], axis=1), [64, 64, 64])
+    assert np.sum(bins["positives"]) == 4
+    json.dumps(result)  # JSON-ready
+
+
+def test_calibration_bins_and_ece():
+    rng = np.random.default_rng(1)
+    probs = rng.random((20, 16, 16))
+    labels = rng.random(probs.shape) < probs       # calibrated by construction
+    bins = evaluate.calibration_bins(probs, labels)
+    total = {k: v.sum(axis=0) for k, v in bins.items()}
+    assert aggregate.ece(total["count"], total["confidence"], total["positives"]) < 0.02
+    # A constant 0.9 on labels that are all 0: ECE = 0.9.
+    bins = evaluate.calibration_bins(np.full((1, 4, 4), 0.9), np.zeros((1, 4, 4), bool))
+    assert aggregate.ece(*(bins[k][0] for k in ("count", "confidence", "positives"))) \
+        == pytest.approx(0.9)
+
+
+# --------------------------------------------------------------------------- aggregate
+
+
+def _fake_run(seed, loss, rng, n=12):
+    tp = rng.integers(0, 20, n)
+    fp, fn = rng.integers(0, 10, n), rng.integers(0, 10, n)
+    per_image = {"tp": tp, "fp": fp, "fn": fn, "tn": 400 - tp - fp - fn,
+                 "pred_area": tp + fp, "true_area": tp + fn,
+                 "dice": 2 * tp / np.maximum(2 * tp + fp + fn, 1),
+                 "iou": tp / np.maximum(tp + fp + fn, 1),
+                 "hd95": rng.random(n) * 5, "surface_dice": rng.random(n)}
+    per_image = {k: np.asarray(v, dtype=np.float64) for k, v in per_image.items()}
+    count = rng.integers(1, 30, (n, 15)).astype(float)
+    return {"config": {**_tiny(loss=loss, seed=seed)},
+            "per_image": {"half": per_image, "tuned": per_image},
+            "calibration": {"count": count, "confidence": count * 0.5,
+                            "positives": count * rng.random((n, 15))}}
+
+
+def test_bootstrap_intervals_and_paired_differences():
+    rng = np.random.default_rng(0)
+    runs = [_fake_run(s, loss, rng) for s in range(3) for loss in ("ce_dice", "ce")]
+    twin = [{**r, "config": {**r["config"], "loss": "dice"}} for r in runs
+            if r["config"]["loss"] == "ce_dice"]
+    out = aggregate.aggregate(runs + twin, resamples=300)
+    rows = [r for r in out["rows"] if r["loss"] == "ce" and r["threshold"] == "half"]
+    for row in rows:
+        assert row["low"] <= row["estimate"] <= row["high"] or row["figure"] == "ece"
+    pooled = next(r for r in rows if r["figure"] == "dice_pooled")
+    ce = [r for r in runs if r["config"]["loss"] == "ce"]
+    sums = [{k: r["per_image"]["half"][k].sum() for k in ("tp", "fp", "fn")} for r in ce]
+    direct = np.mean([2 * s["tp"] / (2 * s["tp"] + s["fp"] + s["fn"]) for s in sums])
+    assert pooled["estimate"] == pytest.approx(direct)
+    assert pooled["high"] > pooled["low"]
+    # A loss identical to the baseline differs from it by exactly 0 in every resample.
+    same = [r for r in out["paired"] if r["loss"] == "dice"]
+    assert same and all(r["estimate"] == r["low"] == r["high"] == 0.0 for r in same)
+    # The baseline is not compared with itself; the other losses are, at both thresholds.
+    assert not [r for r in out["paired"] if r["loss"] == "ce_dice"]
+    assert {r["threshold"] for r in out["paired"] if r["loss"] == "ce"} == {"half", "tuned"}
+    # Reproducible.
+    again = aggregate.aggregate(runs + twin, resamples=300)
+    assert again["rows"] == out["rows"]
+
+
+# ------------------------------------------------------------------------ cache, resume
+
+
+def test_grid_resumes_from_the_cache(tmp_path):
+    configs = [_tiny(loss="ce"), _tiny(loss="dice", model="tinycnn")]
+    lines = []
+    assert runner.run_grid(configs[:1], tmp_path, log=lines.append) == 1
+    first = runner.cached(configs[0], tmp_path)
+    assert first["config"] == configs[0] and first["hash"] == config.config_hash(configs[0])
+    # Interrupted after the first run: only the second is computed.
+    assert runner.run_grid(configs, tmp_path, log=lines.append) == 1
+    assert runner.run_grid(configs, tmp_path, log=lines.append) == 0
+    assert runner.cached(configs[0], tmp_path) == first
+    # A file cut short by a kill is recomputed.
+    path = runner.result_path(configs[1], tmp_path)
+    path.write_text(path.read_text()[:100])
+    assert runner.run_grid(configs, tmp_path, log=lines.append) == 1
+    summary = json.loads(aggregate.write_summary(tmp_path, resamples=50).read_text())
+    assert {row["loss"] for row in summary["rows"]} == {"ce", "dice"}
+    prov = first["provenance"]
+    assert {"commit", "versions", "wall_seconds", "started"} <= set(prov)
+
+
+# ---------------------------------------------------------------------- reproduction
+
+
+@pytest.mark.slow  # about 17 s on the shared machine
+def test_reference_run_reproduces_the_committed_result():
+    pytest.importorskip("torch")
+    committed = json.loads(REFERENCE.read_text())
+    assert committed["config"] == config.REFERENCE
+    assert committed["provenance"]["commit"]
+    result = runner.run(config.REFERENCE)
+    assert result["hash"] == committed["hash"]
+    assert_allclose(np.array(result["training"]["history"]),
+                    np.array(committed["training"]["history"]), rtol=1e-3)
+    for threshold in ("half", "tuned"):
+        ours = result["per_image"][threshold]
+        theirs = committed["per_image"][threshold]
+        for figure in ("dice", "iou", "surface_dice"):
+            assert_allclose(ours[figure], theirs[figure], atol=0.02, err_msg=figure)
+        pooled = [2 * sum(d["tp"]) / (2 * sum(d["tp"]) + sum(d["fp"]) + sum(d["fn"]))
+                  for d in (ours, theirs)]
+        assert pooled[0] == pytest.approx(pooled[1], abs=0.02)
+    assert_allclose(np.sum(result["calibration"]["confidence"], axis=0),
+                    np.sum(committed["calibration"]["confidence"], axis=0), rtol=1e-3, atol=1)
+
+
+# ------------------------------------------------------------------- optional PyTorch
+
+
+def _without_torch(code, cwd):
+    import subprocess
+
+    prelude = ("import sys\nsys.modules['torch'] = None  # no PyTorch, as import sees it\n"
+               f"sys.path.insert(0, {str(ROOT)!r})\n")
+    result = subprocess.run([sys.executable, "-c", prelude + code], cwd=cwd,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_unet_without_torch_names_the_extra(tmp_path):
+    code = "try:\n    import seglab.torch_models\nexcept ImportError as exc:\n    print(exc)\n"
+    assert _without_torch(code, tmp_path) == (
+        "seglab.torch_models needs PyTorch, which is not installed: "
+        "pip install 'seglab[torch]' (it pins torch==2.13.0)")
+
+
+def test_results_are_read_and_aggregated_without_torch(tmp_path):
+    code = ("from experiments import aggregate, evaluate, runner, config\n"
+            f"print(len(aggregate.load_runs({str(tmp_path)!r})))\n")
+    assert _without_torch(code, tmp_path) == "0"
+
+
+@pytest.mark.parametrize("loss", sorted(config.LOSSES))
+def test_torch_and_numpy_losses_agree(loss):
+    """The U-Net's losses (seglab.torch) and the NumPy models' (seglab.losses): same value
+    and gradient for every loss of the study, with its data options, ramps and balance."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    logits = rng.normal(size=(2, 1, 8, 8))
+    target = np.zeros((2, 8, 8), dtype=np.int64)
+    target[0, 2:5, 3:6] = 1
+    terms = runner.resolve_loss(loss, target)
+    extras = runner._extras(terms, target.astype(bool))
+    args = (np.arange(2), extras, 3, 10, 0.4)
+    value, grad = runner.numpy_loss(terms, logits, target, *args)
+    scores = torch.tensor(logits, requires_grad=True)
+    ours = runner.torch_loss(terms, scores, torch.from_numpy(target), *args)
+    ours.backward()
+    assert float(ours.detach()) == pytest.approx(value, rel=1e-10, abs=1e-12)
+    assert_allclose(scores.grad.numpy(), grad, rtol=1e-8, atol=1e-12)
