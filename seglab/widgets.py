@@ -271,6 +271,7 @@ class Slider:
         self._labels = [p.labels() for p in self.params]
         self._frames = {}
         self._static_frames = {}
+        self._texts = {}
         self._widget = None
 
     @property
@@ -304,8 +305,16 @@ class Slider:
                 raise TypeError(
                     f"{name}() must return a matplotlib Figure, got {type(fig).__name__}"
                 )
+            self._texts[index] = _figure_text(fig)
             self._frames[index] = render_png(fig, dpi=self.dpi)
         return self._frames[index]
+
+    def alt(self, index):
+        """Alternative text of frame ``index``: the parameters, then the figure's own text
+        (titles and axis labels of each panel), for readers who cannot see the image."""
+        self.frame(index)
+        text = self._texts.get(index)
+        return f"{self.caption(index)}. {text}" if text else self.caption(index)
 
     def static_frame(self, index):
         """PNG bytes of frame ``index`` as stored in the static view (:func:`palette_png`)."""
@@ -342,7 +351,7 @@ class Slider:
             display = "" if index == 0 else "display:none;"
             frames.append(
                 f'<img class="seglab-slider-frame" data-index="{index}" '
-                f'alt="{html.escape(self.caption(index))}" '
+                f'alt="{html.escape(self.alt(index))}" '
                 f'style="max-width:100%;height:auto;{display}" src="data:image/png;base64,{data}">'
             )
         names = ",".join(self.names)
@@ -416,6 +425,22 @@ class Slider:
             for n, labels in zip(self.names, self._labels, strict=True)
         )
         return f"<seglab slider {name}({grid}): {self.num_frames} frame(s)>"
+
+
+def _figure_text(fig):
+    """The titles and axis labels of a figure's panels as one line of text (TeX's ``$`` and
+    backslashes dropped), e.g. ``'Dice 0.91 (x: threshold t; y: score)'``."""
+    def clean(text):
+        return " ".join(text.replace("$", "").replace("\\", "").split())
+
+    parts = [clean(fig.get_suptitle())]
+    for ax in fig.axes:
+        title = " ".join(clean(ax.get_title(loc)) for loc in ("left", "center", "right"))
+        axes = "; ".join(f"{name}: {label}" for name, label in
+                         (("x", clean(ax.get_xlabel())), ("y", clean(ax.get_ylabel()))) if label)
+        title = " ".join(title.split())
+        parts.append(f"{title} ({axes})" if axes else title)
+    return "; ".join(p for p in parts if p)
 
 
 def _unravel(index, shape):

@@ -299,7 +299,7 @@ def _widget_cases():
         "palette_png": Case(_const(widgets.palette_png), (_png(),)),
         "render_png": Case(_const(widgets.render_png), (_tiny_figure(1.0),), {"dpi": 20}),
     }
-    for method in ("kwargs", "caption", "frame", "static_frame"):
+    for method in ("kwargs", "caption", "frame", "static_frame", "alt"):
         cases[f"Slider.{method}"] = Case(_method(slider, method), (1,))
     cases["Slider.to_html"] = Case(_method(slider, "to_html"))
     cases["Slider.widget"] = Case(_method(lambda: widgets.slider(_tiny_figure, x=[0.5, 1.0]),

@@ -167,6 +167,27 @@ def test_frames_differ_and_follow_c_order():
         assert_same_picture(images[index], s.frame(index))  # static = live, in a palette
 
 
+def titled(gain):
+    fig = Figure(figsize=(3, 1.5))
+    fig.suptitle(f"gain ${gain}$")
+    left, right = fig.subplots(1, 2)
+    left.plot([0, 1], [0, gain])
+    left.set_title(r"response $\eta$")
+    left.set_xlabel("input $x$")
+    left.set_ylabel("output")
+    right.set_title("bare", loc="left")
+    return fig
+
+
+def test_alt_text_reads_the_parameters_then_titles_and_axis_labels():
+    s = slider(titled, live=False, gain=[1, 3])
+    frames = frames_of(s.to_html())
+    assert [f["alt"] for f in frames] == [s.alt(0), s.alt(1)]
+    assert s.alt(1) == "gain = 3. gain 3; response eta (x: input x; y: output); bare"
+    # a figure without any text: the parameters alone
+    assert slider(line, live=False, slope=[2]).alt(0) == "slope = 2"
+
+
 def test_only_the_first_frame_shows_without_javascript():
     frames = frames_of(slider(line, live=False, slope=[1, 2, 3]).to_html())
     assert "display:none" not in frames[0]["style"]

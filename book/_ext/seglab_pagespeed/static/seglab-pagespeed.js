@@ -15,7 +15,9 @@
   "use strict";
   // The theme's selectors (pydata-sphinx-theme 0.17, addTabStopsToScrollableElements).
   var SELECTOR = ["pre", ".nboutput > .output_area", ".cell_output > .output",
-                  ".jp-RenderedHTMLCommon", ".pst-scrollable-table-container"].join(", ");
+                  ".jp-RenderedHTMLCommon", ".pst-scrollable-table-container",
+                  // and a display formula wider than its column (book/_ext/seglab_a11y)
+                  "div.math > mjx-container"].join(", ");
   var THEME_SCRIPT = /\/_static\/scripts\/pydata-sphinx-theme\.js(\?|$)/;
   var state = {replaced: 0, checked: 0};
   window.seglabPageSpeed = state;
