@@ -14,17 +14,31 @@ arrays of a run, restricted to a set of test images):
 
 Figures (:data:`FIGURES`): pooled Dice and IoU (from the summed counts), mean per-image
 Dice, IoU, HD95 and surface Dice, the mean HD95 over the images whose truth is not empty
-(``hd95_mean_nonempty``: the diagonal given to an empty prediction of an empty truth no
-longer counts), relative volume error of the pooled areas, mean absolute per-image area
-error (pixels), the ECE of the reliability bins (threshold-free), and lesion-wise detection
-pooled over the drawn images (:data:`LESION_FIGURES`: precision, recall, F1 and panoptic
-quality of the summed lesion counts, and recall per lesion-size bin, ``NaN`` where the
-drawn images hold no reference lesion of that size).
+(``hd95_mean_nonempty``: the images of empty truth, at 0 when the prediction is empty too
+and at the image diagonal when it is not, are left out), relative volume error of the
+pooled areas, mean absolute per-image area error (pixels), the ECE of the reliability bins
+(threshold-free), and lesion-wise detection pooled over the drawn images
+(:data:`LESION_FIGURES`: precision, recall, F1 and panoptic quality of the summed lesion
+counts, and recall per lesion-size bin, ``NaN`` where the drawn images hold no reference
+lesion of that size).
 
 :func:`architecture` compares the models on the losses they share (the architecture
 study): the ranking of the losses under each model, Kendall's tau between the rankings
 with a bootstrap interval, and a two-way decomposition of the per-run pooled Dice into
 model, loss, interaction and seed noise (:func:`variance_shares`).
+
+``summary.json`` (:func:`write_summary`) holds
+
+* ``rows``: one per group, threshold (``'half'``, ``'tuned'``) and figure: the group's
+  configuration without the seed, ``seeds``, ``threshold``, ``figure``, ``estimate``,
+  ``low``, ``high``;
+* ``paired``: the same for the differences with the baseline, plus ``baseline``;
+* ``reliability``: per group, ``count``, ``confidence``, ``frequency`` of each
+  probability bin (NaN in an empty bin);
+* ``architecture``: the result of :func:`architecture` (lesions at 2 %), or null;
+* ``lesion_size_bins``: ``edges`` (pixels), ``labels`` and ``figures`` (the names of the
+  recall-by-size figures), or null;
+* ``bootstrap`` (``resamples``, ``seed``, ``level``), ``harness_version``, ``num_runs``.
 """
 
 import itertools
