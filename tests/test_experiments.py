@@ -226,6 +226,9 @@ def test_grid_resumes_from_the_cache(tmp_path):
     assert runner.run_grid(configs, tmp_path, log=lines.append) == 1
     summary = json.loads(aggregate.write_summary(tmp_path, resamples=50).read_text())
     assert {row["loss"] for row in summary["rows"]} == {"ce", "dice"}
+    assert summary["harness_version"] == config.HARNESS_VERSION and summary["num_runs"] == 2
+    assert summary["architecture"] is None  # two models, no shared loss
+    assert summary["lesion_size_bins"]["edges"] == list(evaluate.LESION_SIZE_BINS)
     prov = first["provenance"]
     assert {"commit", "versions", "wall_seconds", "started"} <= set(prov)
 
@@ -488,3 +491,19 @@ def test_stale_results_are_left_out(tmp_path):
     (runs / "new.json").write_text(json.dumps(plain(new)))
     loaded = aggregate.load_runs(tmp_path)
     assert [r["config"]["seed"] for r in loaded] == [1]
+
+
+def test_architecture_of_the_full_grid_is_six_losses_under_three_models():
+    rng = np.random.default_rng(6)
+    runs = []
+    for c in config.full_grid():
+        if c["task"] == "lesions" and c["fraction"] == 0.02:
+            run = _fake_run(c["seed"], c["loss"], rng, n=6)
+            runs.append({**run, "config": c})
+    out = aggregate.architecture(runs, resamples=20)
+    assert out["models"] == list(config.MODELS)
+    assert out["losses"] == sorted(config.SIX_LOSSES) and out["seeds"] == [0, 1, 2]
+    for threshold in ("half", "tuned"):
+        assert len(out[threshold]["kendall_tau"]) == 3
+        assert out[threshold]["variance"]["df"] == {"model": 2, "loss": 5, "interaction": 10,
+                                                    "seed_noise": 36, "total": 53}
