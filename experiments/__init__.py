@@ -4,7 +4,8 @@
 * :mod:`experiments.runner`: trains and evaluates one configuration, caches its result as
   JSON keyed by a hash of the configuration, and runs a grid (resumable);
 * :mod:`experiments.evaluate`: the test-set evaluation (NumPy only);
-* :mod:`experiments.aggregate`: bootstrap intervals and paired differences (NumPy only).
+* :mod:`experiments.aggregate`: bootstrap intervals, paired differences and the
+  architecture study (NumPy and SciPy).
 
 Run with ``python -m experiments run --grid smoke`` (or ``make experiments-smoke``) and
 ``python -m experiments aggregate``. Training needs the extra ``seglab[torch]`` for the

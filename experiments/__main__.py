@@ -4,15 +4,18 @@
   not yet cached (resumable: rerun after an interruption);
 * ``aggregate [--results DIR]``: write ``summary.json`` from the cached runs;
 * ``time [--steps S]``: seconds per training step of each model and loss (a few steps);
-* ``estimate [--grid G] [--jobs J]``: the grid's runs and its estimated wall time.
+* ``estimate [--grid G] [--jobs J]``: the grid's runs and its estimated wall time;
+* ``reference``: re-run :data:`~experiments.config.REFERENCE` and write it to
+  ``experiments/results/reference.json`` (the committed result of the reproduction test;
+  run from a clean checkout so that its provenance names the commit).
 """
 
 import argparse
 import sys
 import time
 
-from .config import BUDGET, GRIDS, LOSSES, MODELS, estimate_seconds, make_config
-from .runner import RESULTS, _train_numpy, _train_unet, load_data, run_grid
+from .config import BUDGET, GRIDS, LOSSES, MODELS, REFERENCE, estimate_seconds, make_config
+from .runner import RESULTS, _train_numpy, _train_unet, load_data, run, run_grid, write
 
 
 def _time(steps, models):
@@ -46,6 +49,7 @@ def main(argv=None):
     guess.add_argument("--jobs", type=int, default=2)
     guess.add_argument("--unet-step", type=float, default=None,
                        help="seconds per U-Net step (default: config.STEP_SECONDS)")
+    sub.add_parser("reference")
     args = parser.parse_args(argv)
     if args.command == "run":
         run_grid(GRIDS[args.grid](), args.results, jobs=args.jobs,
@@ -62,6 +66,10 @@ def main(argv=None):
         step = None if args.unet_step is None else {"unet": args.unet_step}
         hours = estimate_seconds(configs, jobs=args.jobs, step_seconds=step) / 3600
         print(f"{len(configs)} runs {counts}: about {hours:.2f} h in {args.jobs} process(es)")
+    elif args.command == "reference":
+        path = RESULTS / "reference.json"
+        write(run(REFERENCE), path)
+        print(path)
     else:
         _time(args.steps, args.models)
     return 0

@@ -10,8 +10,9 @@ import itertools
 import json
 
 #: Bumped when a change of the harness changes the numbers of a run with the same
-#: configuration (a cached result with another version is not reused).
-HARNESS_VERSION = 1
+#: configuration (a cached result with another version is not reused). Version 2: per-image
+#: lesion-wise detection counts in every result.
+HARNESS_VERSION = 2
 
 #: The losses: each a sum of seglab loss terms ``(name, options, weight)``, where weight is a
 #: float, ``"ramp"`` (0.01 rising linearly to 0.99 over the steps, for the boundary term),

@@ -16,7 +16,14 @@ Conventions (declared; every empty case counted):
 * HD95 (95th percentile of the pooled surface distances, :func:`seglab.surface.hausdorff`):
   0 when both are empty, the image diagonal when one is;
 * surface Dice at a tolerance of :data:`SURFACE_TOLERANCE` pixel: 1 when both are empty,
-  0 when one is.
+  0 when one is;
+* lesion-wise detection (:func:`seglab.lesions.lesion_counts`, connected components of
+  8-connected pixels, one-to-one matches of IoU above 1/2): per image and lesion-size bin
+  (:data:`LESION_SIZE_BINS`) the matched reference lesions ``lesion_tp``, the missed ones
+  ``lesion_fn`` and the unmatched predicted ones ``lesion_fp`` (binned by their own size),
+  and the sum of the matched IoUs ``lesion_iou_sum``. These counts add over images, so
+  :mod:`experiments.aggregate` pools them like the pixel counts (detection F1, panoptic
+  quality, recall by size). Lesions of the generator that touch merge into one component.
 """
 
 import math
@@ -24,12 +31,19 @@ import math
 import numpy as np
 
 from seglab import metrics, surface
+from seglab.lesions import lesion_counts
 from seglab.models import tune_threshold
 
 #: Tolerance (pixels) of the surface Dice.
 SURFACE_TOLERANCE = 1.0
 #: Equal-width probability bins of the reliability diagram and the ECE.
 CALIBRATION_BINS = 15
+#: Inner edges (pixels) of the lesion-size bins: [0, 10), [10, 20), [20, 40), [40, 100),
+#: [100, 300), [300, inf). Chosen from the generator's sizes on the 64 x 64 test split
+#: (connected components of the truth; quartiles 5-10 px at a foreground fraction of 0.5 %,
+#: 21-42 px at 2 %, 104-247 px at 10 %): each fraction's bulk spans two or three bins and
+#: the bins are shared by the three fractions.
+LESION_SIZE_BINS = (10, 20, 40, 100, 300)
 
 
 def _hd95(pred, target):
@@ -49,14 +63,23 @@ def _overlap(pred, target):
             for name in ("dice", "iou")}
 
 
+def _lesions(pred, target):
+    """Per image: lesion counts per size bin (shape (N, bins)) and the matched IoU sum."""
+    counts = [lesion_counts(p, t, size_bins=LESION_SIZE_BINS, distances=False).counts
+              for p, t in zip(pred, target, strict=True)]
+    out = {f"lesion_{key}": np.array([getattr(c, key) for c in counts], dtype=np.int64)
+           .reshape(len(counts), len(LESION_SIZE_BINS) + 1) for key in ("tp", "fp", "fn")}
+    out["lesion_iou_sum"] = np.array([float(c.iou_sum) for c in counts], dtype=np.float64)
+    return out
+
+
 #: Per-image figures of a thresholded prediction: each entry maps ``(pred, target)``, bool
-#: arrays of shape (N, H, W), to ``{name: array of shape (N,)}``. Lesion-wise detection is
-#: added here by one entry calling ``seglab.lesions`` (per-image matched, missed and false
-#: lesion counts, so that the lesion-wise F1 is pooled like the pixel counts).
+#: arrays of shape (N, H, W), to ``{name: array of shape (N,) or (N, bins)}``.
 PER_IMAGE = {
     "overlap": _overlap,
     "hd95": lambda pred, target: {"hd95": _hd95(pred, target)},
     "surface_dice": lambda pred, target: {"surface_dice": _surface_dice(pred, target)},
+    "lesions": _lesions,
 }
 
 
@@ -99,8 +122,8 @@ def evaluate(test_probs, test_masks, val_probs, val_masks):
     dict
         ``{'thresholds': {'half': 0.5, 'tuned': t}, 'per_image': {threshold name:
         {figure: list}}, 'calibration': {'count' | 'confidence' | 'positives': nested
-        lists (N, bins)}}``, JSON-ready (an infinite tuned threshold is stored as a
-        string, ``'inf'`` or ``'-inf'``).
+        lists (N, bins)}, 'lesion_size_bins': list}``, JSON-ready (an infinite tuned
+        threshold is stored as a string, ``'inf'`` or ``'-inf'``).
     """
     tuned, _ = tune_threshold(val_probs, val_masks)
     thresholds = {"half": 0.5, "tuned": float(tuned)}
@@ -116,4 +139,5 @@ def evaluate(test_probs, test_masks, val_probs, val_masks):
         "thresholds": {k: (v if math.isfinite(v) else str(v)) for k, v in thresholds.items()},
         "per_image": per_image,
         "calibration": {key: value.tolist() for key, value in bins.items()},
+        "lesion_size_bins": list(LESION_SIZE_BINS),
     }

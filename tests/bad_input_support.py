@@ -475,6 +475,7 @@ def registry():
     cases.update(_lesion_cases(public))
     cases.update(_compare_cases(public))
     cases.update(_report_cases(public))
+    cases.update(_evidence_cases(public))
     return cases
 
 
@@ -521,6 +522,26 @@ def _report_cases(public):
     return {"html_report": Case(_const(public["html_report"]), (rows,),
                                 {"conventions": {"both_empty": "nan"}, "worst": 2},
                                 seconds=30.0, few=True)}
+
+
+def _evidence_cases(public):
+    if "forest_figure" not in public:
+        return {}
+    row = {"task": "lesions", "fraction": 0.02, "model": "unet", "threshold": "tuned",
+           "figure": "dice_pooled", "baseline": "ce_dice"}
+    summary = {"paired": [{**row, "loss": "ce", "estimate": -0.05, "low": -0.08, "high": -0.02},
+                          {**row, "loss": "dice", "estimate": 0.01, "low": -0.02,
+                           "high": 0.03}],
+               "reliability": [{"task": "lesions", "fraction": 0.02, "model": "unet",
+                                "loss": "ce", "count": [90, 0, 10],
+                                "confidence": [0.1, math.nan, 0.8],
+                                "frequency": [0.05, math.nan, 0.9]}]}
+    return {
+        "forest_figure": Case(_const(public["forest_figure"]), (summary,),
+                              {"metric": "dice_pooled", "model": "unet"}, few=True),
+        "reliability_figure": Case(_const(public["reliability_figure"]), (summary,),
+                                   {"task": "lesions", "model": "unet"}, few=True),
+    }
 
 
 # --- Bad values -------------------------------------------------------------------------------

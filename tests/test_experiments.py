@@ -226,6 +226,9 @@ def test_grid_resumes_from_the_cache(tmp_path):
     assert runner.run_grid(configs, tmp_path, log=lines.append) == 1
     summary = json.loads(aggregate.write_summary(tmp_path, resamples=50).read_text())
     assert {row["loss"] for row in summary["rows"]} == {"ce", "dice"}
+    assert summary["harness_version"] == config.HARNESS_VERSION and summary["num_runs"] == 2
+    assert summary["architecture"] is None  # two models, no shared loss
+    assert summary["lesion_size_bins"]["edges"] == list(evaluate.LESION_SIZE_BINS)
     prov = first["provenance"]
     assert {"commit", "versions", "wall_seconds", "started"} <= set(prov)
 
@@ -261,10 +264,12 @@ def test_reference_run_reproduces_the_committed_result():
 def _without_torch(code, cwd):
     import subprocess
 
-    prelude = ("import sys\n"  # no PyTorch, as import sees it (scipy reads sys.modules)
+    # No PyTorch, as import sees it: a finder that refuses it (sys.modules['torch'] = None
+    # would break SciPy's array-API helpers, which look torch up in sys.modules).
+    prelude = ("import sys\n"
                "class NoTorch:\n"
                "    def find_spec(self, name, path=None, target=None):\n"
-               "        if name == 'torch' or name.startswith('torch.'):\n"
+               "        if name.split('.')[0] == 'torch':\n"
                "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
                "sys.meta_path.insert(0, NoTorch())\n"
                f"sys.path.insert(0, {str(ROOT)!r})\n")
@@ -305,3 +310,200 @@ def test_torch_and_numpy_losses_agree(loss):
     ours.backward()
     assert float(ours.detach()) == pytest.approx(value, rel=1e-10, abs=1e-12)
     assert_allclose(scores.grad.numpy(), grad, rtol=1e-8, atol=1e-12)
+
+
+# ------------------------------------------------ lesion-wise detection, HD95, architecture
+
+
+def _lesion_masks():
+    """Four 24 x 24 images: lesions of known sizes, predictions that find, miss, split or
+    invent some of them."""
+    target = np.zeros((4, 24, 24), dtype=bool)
+    pred = np.zeros_like(target)
+    target[0, 2:5, 2:5] = True           # 9 px: found
+    pred[0, 2:5, 2:6] = True
+    target[0, 10:16, 10:16] = True       # 36 px: missed
+    target[1, 4:8, 4:8] = True           # 16 px: found exactly
+    pred[1, 4:8, 4:8] = True
+    pred[1, 18:20, 18:20] = True         # a false 4 px lesion
+    target[2, 1:13, 1:13] = True         # 144 px: found
+    pred[2, 1:13, 1:12] = True
+    pred[3, 5:7, 5:9] = True             # image 3: empty truth, one false lesion
+    return pred, target
+
+
+def test_lesion_counts_are_stored_per_image_and_pooled_as_summed_counts():
+    from seglab.lesions import detection_scores, lesion_counts
+
+    pred, target = _lesion_masks()
+    probs = np.where(pred, 0.9, 0.1)
+    result = evaluate.evaluate(probs, target, probs, target)
+    half = result["per_image"]["half"]
+    bins = len(evaluate.LESION_SIZE_BINS) + 1
+    assert np.shape(half["lesion_tp"]) == (4, bins) and np.shape(half["lesion_iou_sum"]) == (4,)
+    assert_array_equal(np.sum(half["lesion_tp"], axis=1), [1, 1, 1, 0])
+    assert_array_equal(np.sum(half["lesion_fn"], axis=1), [1, 0, 0, 0])
+    assert_array_equal(np.sum(half["lesion_fp"], axis=1), [0, 1, 0, 1])
+    json.dumps(result)
+    # Pooled over the images: the scores of seglab.lesions on the summed counts.
+    per_image = [lesion_counts(p, t, size_bins=evaluate.LESION_SIZE_BINS).counts
+                 for p, t in zip(pred, target, strict=True)]
+    total = per_image[0]
+    for counts in per_image[1:]:
+        total = total + counts
+    expected = detection_scores(total)
+    run = aggregate.as_arrays({"config": _tiny(loss="ce"), **result})
+    out = aggregate.aggregate([run], resamples=50)
+    rows = {r["figure"]: r for r in out["rows"] if r["threshold"] == "half"}
+    for name, key in (("lesion_f1_pooled", "f1"), ("lesion_pq_pooled", "pq"),
+                      ("lesion_precision_pooled", "precision"),
+                      ("lesion_recall_pooled", "recall")):
+        assert rows[name]["estimate"] == pytest.approx(expected[key], abs=1e-12), name
+    # F1 = 2 TP / (2 TP + FP + FN) = 6 / (6 + 2 + 1).
+    assert rows["lesion_f1_pooled"]["estimate"] == pytest.approx(6 / 9)
+    names = aggregate.size_bin_figures(evaluate.LESION_SIZE_BINS)
+    for name, (label, recall) in zip(names, expected["recall_by_size"].items(), strict=True):
+        if math.isnan(recall):
+            assert math.isnan(rows[name]["estimate"]), label
+        else:
+            assert rows[name]["estimate"] == pytest.approx(recall), label
+    assert out["lesion_size_bins"]["figures"] == names
+    assert out["lesion_size_bins"]["labels"] == list(expected["recall_by_size"])
+
+
+def test_lesion_figures_of_empty_and_unmatched_counts():
+    zeros = np.zeros((1, 3))
+    empty = aggregate.lesion_figures({"lesion_tp": zeros, "lesion_fp": zeros,
+                                      "lesion_fn": zeros, "lesion_iou_sum": np.zeros(1)})
+    assert all(v.tolist() == [1.0] for v in empty.values())  # nothing to find, nothing found
+    missed = aggregate.lesion_figures({"lesion_tp": zeros, "lesion_fp": zeros,
+                                       "lesion_fn": np.array([[0.0, 2.0, 1.0]]),
+                                       "lesion_iou_sum": np.zeros(1)})
+    assert math.isnan(missed["lesion_precision_pooled"][0])  # no predicted lesion
+    assert missed["lesion_recall_pooled"][0] == missed["lesion_f1_pooled"][0] == 0.0
+
+
+def test_hd95_over_images_with_a_nonempty_truth():
+    rng = np.random.default_rng(4)
+    run = _fake_run(0, "ce", rng, n=6)
+    for threshold in ("half", "tuned"):
+        d = run["per_image"][threshold] = dict(run["per_image"][threshold])
+        d["true_area"] = np.array([0.0, 5, 0, 7, 3, 0])
+        d["hd95"] = np.array([90.5, 2.0, 90.5, 4.0, 3.0, 0.0])
+    out = aggregate.aggregate([run], resamples=50)
+    rows = {r["figure"]: r for r in out["rows"] if r["threshold"] == "half"}
+    assert rows["hd95_mean_nonempty"]["estimate"] == pytest.approx(3.0)
+    assert rows["hd95_mean"]["estimate"] == pytest.approx(190.0 / 6)
+
+
+def test_variance_shares_decompose_the_total_sum_of_squares():
+    # y[m, l, s] = model effect + loss effect + seed noise, no interaction.
+    model, loss, noise = np.array([0.0, 1.0]), np.array([0.0, 2.0, 4.0]), np.array([-0.5, 0.5])
+    y = model[:, None, None] + loss[None, :, None] + noise[None, None, :]
+    out = aggregate.variance_shares(y)
+    # Hand-computed: model 3 * 2 * 2 * 0.5^2 = 3, loss 2 * 2 * (2^2 + 0 + 2^2) = 32,
+    # seed noise 12 * 0.25 = 3, interaction 0; total 38.
+    assert out["ss"]["model"] == pytest.approx(3.0)
+    assert out["ss"]["loss"] == pytest.approx(32.0)
+    assert out["ss"]["interaction"] == pytest.approx(0.0, abs=1e-12)
+    assert out["ss"]["seed_noise"] == pytest.approx(3.0)
+    assert out["ss"]["total"] == pytest.approx(38.0)
+    assert out["df"] == {"model": 1, "loss": 2, "interaction": 2, "seed_noise": 6, "total": 11}
+    # On any scores the four parts sum to the total, and the shares to 1.
+    y = np.random.default_rng(5).random((3, 6, 3))
+    out = aggregate.variance_shares(y)
+    parts = ("model", "loss", "interaction", "seed_noise")
+    assert sum(out["ss"][k] for k in parts) == pytest.approx(out["ss"]["total"])
+    assert out["ss"]["total"] == pytest.approx(np.sum((y - y.mean()) ** 2))
+    assert sum(out["shares"].values()) == pytest.approx(1.0)
+    assert sum(out["df"][k] for k in parts) == out["df"]["total"]
+    # A pure interaction (a crossed 2 x 2): no main effects.
+    cross = np.array([[1.0, -1.0], [-1.0, 1.0]])[..., None].repeat(2, axis=2)
+    shares = aggregate.variance_shares(cross)["shares"]
+    assert shares["interaction"] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="shape"):
+        aggregate.variance_shares(np.ones((2, 3)))
+
+
+def _arch_run(model, loss, seed, tp, n=5):
+    """A run whose every test image has tp true positives, 10 false positives and 10 false
+    negatives: pooled Dice 2 tp / (2 tp + 20), increasing with tp."""
+    run = _fake_run(seed, loss, np.random.default_rng(seed), n=n)
+    per_image = {**run["per_image"]["half"], "tp": np.full(n, float(tp)),
+                 "fp": np.full(n, 10.0), "fn": np.full(n, 10.0)}
+    config = {**run["config"], "model": model, "fraction": 0.02}
+    return {**run, "config": config, "per_image": {"half": per_image, "tuned": per_image}}
+
+
+def test_architecture_ranks_losses_and_correlates_models():
+    losses = ("ce", "ce_dice", "dice", "focal")
+    # Scores (tp) by loss: the U-Net ranks them 1 < 2 < 3 < 4, the logistic model in the
+    # opposite order (tau = -1), TinyCNN with one swap of the top two (tau = 4/6 with U-Net).
+    tps = {"unet": (1, 2, 3, 4), "logistic": (4, 3, 2, 1), "tinycnn": (1, 2, 4, 3)}
+    runs = [_arch_run(model, loss, seed, tps[model][k] + 0.1 * seed)
+            for model in tps for k, loss in enumerate(losses) for seed in (0, 1)]
+    runs.append(_arch_run("unet", "lovasz", 0, 9))  # not under every model: left out
+    out = aggregate.architecture(runs, resamples=100)
+    assert out["models"] == ["unet", "logistic", "tinycnn"] and out["losses"] == list(losses)
+    assert out["seeds"] == [0, 1]
+    half = out["half"]
+    assert half["ranking"]["unet"] == ["focal", "dice", "ce_dice", "ce"]
+    assert half["ranking"]["logistic"] == ["ce", "ce_dice", "dice", "focal"]
+    assert half["ranking"]["tinycnn"] == ["dice", "focal", "ce_dice", "ce"]
+    assert half["scores"]["unet"]["ce"] == pytest.approx(np.mean([2 / 22, 2.2 / 22.2]))
+    taus = {tuple(t["models"]): t for t in half["kendall_tau"]}
+    expected = {("unet", "logistic"): -1.0, ("unet", "tinycnn"): 4 / 6,
+                ("logistic", "tinycnn"): -4 / 6}
+    from scipy import stats
+
+    for pair, tau in expected.items():
+        assert taus[pair]["estimate"] == pytest.approx(tau)
+        scores = [[half["scores"][m][loss] for loss in losses] for m in pair]
+        assert tau == pytest.approx(stats.kendalltau(*scores).statistic)
+        # Every image alike and the seeds ordered alike: every resample has the same tau.
+        assert taus[pair]["low"] == pytest.approx(tau)
+        assert taus[pair]["high"] == pytest.approx(tau)
+    mean_tau = np.mean(list(expected.values()))
+    assert half["kendall_tau_mean"]["estimate"] == pytest.approx(mean_tau)
+    # The variance of the per-run pooled Dice: the decomposition of those scores.
+    dice = np.array([[[2 * (tps[m][k] + 0.1 * s) / (2 * (tps[m][k] + 0.1 * s) + 20)
+                       for s in (0, 1)] for k in range(4)] for m in out["models"]])
+    expected_variance = aggregate.variance_shares(dice)
+    for part in ("ss", "shares"):
+        for key, value in expected_variance[part].items():
+            assert half["variance"][part][key] == pytest.approx(value, rel=1e-12, abs=1e-15)
+    # Fewer than two models: no architecture study.
+    assert aggregate.architecture([r for r in runs if r["config"]["model"] == "unet"]) is None
+
+
+def test_stale_results_are_left_out(tmp_path):
+    rng = np.random.default_rng(0)
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    old = _fake_run(0, "ce", rng)
+    old["config"] = {**old["config"], "version": config.HARNESS_VERSION - 1}
+    new = _fake_run(1, "ce", rng)
+
+    def plain(run):
+        return json.loads(json.dumps(run, default=lambda a: a.tolist()))
+
+    (runs / "old.json").write_text(json.dumps(plain(old)))
+    (runs / "new.json").write_text(json.dumps(plain(new)))
+    loaded = aggregate.load_runs(tmp_path)
+    assert [r["config"]["seed"] for r in loaded] == [1]
+
+
+def test_architecture_of_the_full_grid_is_six_losses_under_three_models():
+    rng = np.random.default_rng(6)
+    runs = []
+    for c in config.full_grid():
+        if c["task"] == "lesions" and c["fraction"] == 0.02:
+            run = _fake_run(c["seed"], c["loss"], rng, n=6)
+            runs.append({**run, "config": c})
+    out = aggregate.architecture(runs, resamples=20)
+    assert out["models"] == list(config.MODELS)
+    assert out["losses"] == sorted(config.SIX_LOSSES) and out["seeds"] == [0, 1, 2]
+    for threshold in ("half", "tuned"):
+        assert len(out[threshold]["kendall_tau"]) == 3
+        assert out[threshold]["variance"]["df"] == {"model": 2, "loss": 5, "interaction": 10,
+                                                    "seed_noise": 36, "total": 53}

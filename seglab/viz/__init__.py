@@ -17,7 +17,9 @@ experiment relies on is computed here.
 * :mod:`seglab.viz.losses`: what the focal, soft Dice and soft Tversky losses learn;
 * :mod:`seglab.viz.postprocess`: total variation and the dense CRF on a noisy posterior;
 * :mod:`seglab.viz.classroom`: the panels of the classroom dashboard (``make demo``).
-* :mod:`seglab.viz.report`: a self-contained HTML report of a data-set evaluation.
+* :mod:`seglab.viz.report`: a self-contained HTML report of a data-set evaluation;
+* :mod:`seglab.viz.evidence`: the experiments' paired differences (forest plot) and
+  reliability diagrams, from their summary.
 
 Import the topic module you need (``from seglab.viz import imbalance``); this package
 imports none of them, so that :mod:`seglab.widgets` can take its style from
