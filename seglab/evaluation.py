@@ -46,6 +46,7 @@ import contextlib
 import csv
 import ctypes
 import datetime
+import functools
 import json
 import math
 import numbers
@@ -604,14 +605,15 @@ _heap_lock = threading.Lock()
 _heap_users = 0
 
 
+@functools.lru_cache(maxsize=1)
 def _mallopt():
-    """glibc's ``mallopt`` if this process runs on glibc, else None."""
+    """The C library if it has glibc's ``mallopt`` and ``malloc_trim``, else None."""
     try:
         libc = ctypes.CDLL(None)
         libc.mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
         libc.malloc_trim.argtypes = (ctypes.c_size_t,)
         return libc
-    except (OSError, AttributeError):
+    except (OSError, AttributeError, TypeError):  # not glibc; Windows has no CDLL(None)
         return None
 
 
