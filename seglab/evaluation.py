@@ -28,22 +28,30 @@ the split and the order: the summary records the summed counts for that purpose.
 per-case mean is exact too, but its shards must carry their sums and counts of defined
 values, not their means.
 
-The work is one task per case, each reading its own pair from disk: serial by default,
+The work is one call per case, each reading its own pair from disk: serial by default,
 or on Dask (``scheduler='threads'``, ``'processes'``, ``'synchronous'``, the address of a
 ``dask.distributed`` scheduler, or a ``distributed.Client``), with results identical to
-the serial run because every task runs the same code on the same pair and the driver
-reduces the per-case results in case order. Dask and NIfTI need the optional extra
-``seglab[evaluate]`` (``dask``, ``distributed``, ``nibabel``).
+the serial run because every case runs the same code on the same pair and the driver
+reduces the per-case results in case order. On Dask a task scores a batch of
+consecutive cases (about four batches per worker thread), the k-d tree queries of
+:mod:`seglab.surface` run on one thread (the workers already fill the cores), and,
+under a ``distributed`` nanny's ``MALLOC_TRIM_THRESHOLD_``, a task keeps its heap
+while it runs instead of mapping and zeroing every array anew. Dask and NIfTI need the
+optional extra ``seglab[evaluate]`` (``dask``, ``distributed``, ``nibabel``).
 
 The console script ``seglab evaluate PRED GT`` (:mod:`seglab.cli`) runs the same.
 """
 
+import contextlib
 import csv
+import ctypes
 import datetime
+import functools
 import json
 import math
 import numbers
 import os
+import threading
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -590,6 +598,90 @@ def _lesion_values(lesion_counts, states, conventions):
 # --------------------------------------------------------------------------
 # Running the tasks
 
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt parameters of glibc's malloc.h
+_TASK_HEAP = 1 << 27  # bytes a task keeps in its heap instead of mapping each array anew
+_BATCHES_PER_WORKER = 4  # Dask tasks per worker thread: few per-task costs, balanced load
+_heap_lock = threading.Lock()
+_heap_users = 0
+
+
+@functools.lru_cache(maxsize=1)
+def _mallopt():
+    """The C library if it has glibc's ``mallopt`` and ``malloc_trim``, else None."""
+    try:
+        libc = ctypes.CDLL(None)
+        libc.mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
+        libc.malloc_trim.argtypes = (ctypes.c_size_t,)
+        return libc
+    except (OSError, AttributeError, TypeError):  # not glibc; Windows has no CDLL(None)
+        return None
+
+
+@contextlib.contextmanager
+def _task_heap():
+    """Let the arrays of a task reuse the heap when the process trims it eagerly.
+
+    A ``distributed`` nanny starts its workers with ``MALLOC_TRIM_THRESHOLD_=65536``
+    (``distributed.nanny.pre-spawn-environ``), which also switches off glibc's adaptive
+    mmap threshold: every array above 128 KiB is then mapped anew and zeroed page by
+    page, which made a case cost about 1.6 times its CPU time in a serial run. Within
+    the block both thresholds are raised to ``_TASK_HEAP``; after it they are set back
+    to the values of the environment and the heap is trimmed, so the worker keeps the
+    memory it held before. Nothing changes in a process without that variable.
+    """
+    global _heap_users
+    trim = os.environ.get("MALLOC_TRIM_THRESHOLD_")
+    libc = _mallopt() if trim is not None else None
+    if libc is None:
+        yield
+        return
+    with _heap_lock:
+        _heap_users += 1
+        if _heap_users == 1:
+            libc.mallopt(_M_MMAP_THRESHOLD, _TASK_HEAP)
+            libc.mallopt(_M_TRIM_THRESHOLD, _TASK_HEAP)
+    try:
+        yield
+    finally:
+        with _heap_lock:
+            _heap_users -= 1
+            if _heap_users == 0:
+                mmap = os.environ.get("MALLOC_MMAP_THRESHOLD_", str(128 * 1024))
+                for option, value in ((_M_TRIM_THRESHOLD, trim), (_M_MMAP_THRESHOLD, mmap)):
+                    with contextlib.suppress(ValueError):
+                        libc.mallopt(option, int(value))
+                libc.malloc_trim(0)
+
+
+def _evaluate_cases(tasks):
+    """Results of ``_evaluate_case`` for a batch of tasks, in order (one Dask task).
+
+    The k-d tree queries of :mod:`seglab.surface` run on one thread here: the other
+    cores are busy with the other tasks.
+    """
+    token = _surface._KDTREE_WORKERS.set(1)
+    try:
+        with _task_heap():
+            return [_evaluate_case(*task) for task in tasks]
+    finally:
+        _surface._KDTREE_WORKERS.reset(token)
+
+
+def _batches(tasks, count):
+    """``tasks`` cut into ``min(count, len(tasks))`` runs of consecutive tasks whose
+    lengths differ by at most one (the longer first)."""
+    count = max(1, min(count, len(tasks)))
+    size, extra = divmod(len(tasks), count)
+    bounds = np.cumsum([0] + [size + (i < extra) for i in range(count)])
+    return [tasks[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def _delayed(dask, tasks, workers):
+    """One Dask task per batch: ``_BATCHES_PER_WORKER`` per worker thread (per case if
+    the scheduler has no worker yet)."""
+    count = _BATCHES_PER_WORKER * workers if workers > 0 else len(tasks)
+    return [dask.delayed(_evaluate_cases, pure=True)(batch) for batch in _batches(tasks, count)]
+
 
 def _run(tasks, scheduler, progress):
     """Results of ``_evaluate_case`` for each task, in order: serial or on Dask."""
@@ -600,7 +692,6 @@ def _run(tasks, scheduler, progress):
     except ModuleNotFoundError:
         raise ModuleNotFoundError(
             "scheduler= needs dask: pip install 'seglab[evaluate]'", name="dask") from None
-    delayed = [dask.delayed(_evaluate_case, pure=True)(*task) for task in tasks]
     client, own = None, False
     if isinstance(scheduler, str) and scheduler not in ("threads", "processes", "synchronous"):
         if "://" not in scheduler and ":" not in scheduler:
@@ -616,19 +707,23 @@ def _run(tasks, scheduler, progress):
                             f"{scheduler!r}")
         client = scheduler
     if client is None:
+        workers = 1 if scheduler == "synchronous" else os.cpu_count() or 1
+        delayed = _delayed(dask, tasks, workers)
         if progress:
             from dask.diagnostics import ProgressBar
 
             with ProgressBar():
-                return list(dask.compute(*delayed, scheduler=scheduler))
-        return list(dask.compute(*delayed, scheduler=scheduler))
+                batches = dask.compute(*delayed, scheduler=scheduler)
+        else:
+            batches = dask.compute(*delayed, scheduler=scheduler)
+        return [result for batch in batches for result in batch]
     try:
-        futures = client.compute(delayed)
+        futures = client.compute(_delayed(dask, tasks, sum(client.nthreads().values())))
         if progress:
             from distributed import progress as show
 
             show(futures)
-        return client.gather(futures)
+        return [result for batch in client.gather(futures) for result in batch]
     finally:
         if own:
             client.close()
@@ -966,8 +1061,10 @@ def evaluate_dataset(prediction, reference, *, labels=None, metrics=None, spacin
     missed structure is not silently dropped from HD95 while kept in the Dice (the
     inconsistency of libraries whose distance metrics return NaN there).
 
-    Each task reads its own pair from disk, so memory holds a few cases at a time
-    whatever the size of the data set; the driver holds the per-case values only.
+    Each case is read from disk by the task that scores it, one case after the other
+    (a Dask task scores a batch of about ``n / (4 * threads)`` consecutive cases), so
+    memory holds a few cases at a time whatever the size of the data set; the driver
+    holds the per-case values only.
 
     References
     ----------

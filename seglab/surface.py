@@ -86,6 +86,7 @@ overflow to ``inf`` or an underflow to 0 of an intermediate square.
 Explained in the book, chapter 1 (``book/ch1/boundary.md``).
 """
 
+import contextvars
 import functools
 import numbers
 from typing import NamedTuple
@@ -566,6 +567,12 @@ def _lengths(offsets, unit):
     return np.sqrt(squared)
 
 
+#: Threads of the k-d tree query of :func:`_directed` (``workers`` of ``cKDTree.query``):
+#: every core by default; :mod:`seglab.evaluation` sets 1 inside a Dask task, whose
+#: worker processes already occupy the cores.
+_KDTREE_WORKERS = contextvars.ContextVar("seglab_kdtree_workers", default=-1)
+
+
 class _Band(NamedTuple):
     """The offsets looked up before the k-d tree, by increasing length, and the margin."""
 
@@ -625,7 +632,7 @@ def _directed(source, dest, unit, band):
         starts = np.stack(np.unravel_index(position, shape), axis=1)
         scale = np.asarray(unit)
         tree = cKDTree(ends * scale, balanced_tree=False, compact_nodes=False)
-        _, nearest = tree.query(starts * scale, workers=-1)
+        _, nearest = tree.query(starts * scale, workers=_KDTREE_WORKERS.get())
         out[remaining] = _lengths(ends[nearest] - starts, unit)
     return out
 

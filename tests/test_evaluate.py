@@ -264,6 +264,49 @@ def _assert_same(a, b):
     assert np.array_equal(a.counts, b.counts)
 
 
+@pytest.mark.parametrize("per_worker", [1, 2, 100])
+def test_batched_tasks_equal_serial(png_set, monkeypatch, per_worker):
+    # one Dask task scores a batch of consecutive cases; results do not depend on the cut
+    _need("dask")
+    from seglab import evaluation
+
+    pred, ref = png_set
+    serial = evaluate_dataset(pred, ref, labels=LABELS)
+    monkeypatch.setattr(evaluation, "_BATCHES_PER_WORKER", per_worker)
+    _assert_same(serial, evaluate_dataset(pred, ref, labels=LABELS, scheduler="synchronous"))
+
+
+@pytest.mark.parametrize("n, count", [(1, 8), (7, 3), (20, 8), (20, 20), (5, 100), (9, 1)])
+def test_batches_cut_in_order(n, count):
+    from seglab.evaluation import _batches
+
+    batches = _batches(list(range(n)), count)
+    assert [t for b in batches for t in b] == list(range(n))
+    sizes = [len(b) for b in batches]
+    assert len(batches) == min(n, count) and min(sizes) >= 1 and max(sizes) - min(sizes) <= 1
+
+
+def test_task_settings_are_restored(png_set, monkeypatch):
+    # inside a Dask task the k-d tree runs on one thread and, under a nanny's eager heap
+    # trimming (MALLOC_TRIM_THRESHOLD_), the heap is kept; both are set back after it
+    from seglab import evaluation
+
+    pred, ref = png_set
+    serial = evaluate_dataset(pred, ref, labels=LABELS)
+    tasks = []
+    monkeypatch.setattr(evaluation, "_run", lambda t, s, p: tasks.extend(t) or [
+        evaluation._evaluate_case(*task) for task in t])
+    evaluate_dataset(pred, ref, labels=LABELS)
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
+    seen = []
+    monkeypatch.setattr(evaluation, "_evaluate_case", lambda *task: seen.append(
+        (S._KDTREE_WORKERS.get(), evaluation._heap_users)) or serial.rows)
+    evaluation._evaluate_cases(tasks[:2])
+    on_glibc = evaluation._mallopt() is not None
+    assert seen == [(1, int(on_glibc))] * 2
+    assert S._KDTREE_WORKERS.get() == -1 and evaluation._heap_users == 0
+
+
 @pytest.mark.slow  # starting a two-process cluster takes about ten seconds
 def test_distributed_cluster_equals_serial(nifti_set, capsys):
     distributed = _need("distributed")
