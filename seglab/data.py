@@ -1239,8 +1239,8 @@ def vessel_images(num_images, shape, *, num_vessels=2, branches=1.5,
 
     Returns
     -------
-    images : ndarray of float64, shape (num_images, *shape)
-    masks : ndarray of bool, shape (num_images, *shape)
+    images : ndarray of float64, shape ``(num_images, *shape)``
+    masks : ndarray of bool, shape ``(num_images, *shape)``
 
     Raises
     ------

@@ -1,7 +1,7 @@
 r"""The study's evidence: paired differences in a forest plot, and reliability diagrams.
 
 Both figures draw from the summary that ``python -m experiments aggregate`` writes
-(``experiments/results/summary.json``, read with :func:`json.load`): a mapping with
+(``experiments/results/summary.json``, read with ``json.load``): a mapping with
 
 * ``'paired'``: rows of paired differences against the baseline loss, each with the
   run's ``task``, ``fraction``, ``model``, ``loss``, ``threshold``, ``figure`` (the
