@@ -101,17 +101,7 @@ UPDATED_IN_PLACE = {
 
 # Faults found by this suite: (case, argument) -> reason; each is a strict xfail, so a fix
 # makes the test fail until its line here is removed.
-_HUGE = "requests an array of 2**40 entries instead of refusing the size (MemoryError)"
-KNOWN_FAULTS = {
-    **{("comparison_figure", argument): "ComplexWarning: complex input cast to real"
-       for argument in ("ratios", "means", "halves")},
-    **{("tversky_surface_figure", argument): "invalid-value warning at inf"
-       for argument in ("alpha", "beta")},
-    **{("error_map", argument): "AttributeError on None, ComplexWarning on complex masks, "
-                                "invalid-cast warning on a NaN entry (masks are not checked)"
-       for argument in ("pred", "target")},
-    ("static_layer", "fig"): "AttributeError when fig is not a Figure (None, 1, 'x')",
-}
+KNOWN_FAULTS = {}
 
 
 def _matches(patterns, *parts):
