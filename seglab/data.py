@@ -57,6 +57,11 @@ __all__ = [
 # Logits are clipped to this magnitude so that eta = sigmoid(logit) stays strictly inside
 # (0, 1) in float64 (sigmoid(37) already rounds to 1.0).
 _MAX_LOGIT = 30.0
+# Largest number of pixels of one synthetic image, and of a whole synthetic batch: 2**26
+# float64 values are 512 MiB; beyond that a call is refused instead of attempted.
+_MAX_PIXELS = 2**26
+# Largest number of classes of synthetic_images (labels of 16 bits).
+_MAX_CLASSES = 2**16
 # Candidate centres drawn per blob by the best-candidate rule that spreads blobs apart.
 _CENTRE_CANDIDATES = 32
 
@@ -82,7 +87,15 @@ def _check_shape(shape):
             raise TypeError(f"shape must be a tuple of positive integers, got {shape!r}")
         if n < 1:
             raise ValueError(f"shape entries must be positive, got {shape!r}")
-    return tuple(int(n) for n in entries)
+    entries = tuple(int(n) for n in entries)
+    _check_pixels(*entries)
+    return entries
+
+
+def _check_pixels(*shape):
+    """Refuse a (checked) shape of more than ``_MAX_PIXELS`` pixels."""
+    if math.prod(shape) > _MAX_PIXELS:
+        raise ValueError(f"shape must have at most {_MAX_PIXELS} pixels, got {shape!r}")
 
 
 def _check_fraction(value, name="foreground_fraction"):
@@ -173,7 +186,8 @@ def synthetic_mask(shape=(128, 128), *, foreground_fraction=0.1, num_objects=1, 
     ------
     ValueError
         ``foreground_fraction`` outside (0, 1) or not finite; ``num_objects < 1`` or
-        more objects than foreground pixels; a non-positive shape entry; negative seed.
+        more objects than foreground pixels; a non-positive shape entry or a shape of
+        more than 2**26 pixels; negative seed.
     TypeError
         ``num_objects``, ``seed`` or a shape entry that is not an integer.
 
@@ -234,7 +248,7 @@ def synthetic_batch(num_images, shape, *, foreground_fraction, num_objects=1, se
     ------
     ValueError, TypeError
         As :func:`synthetic_mask`; ``num_images < 1``; a fraction sequence of the
-        wrong length.
+        wrong length; ``num_images * prod(shape)`` above 2**26 pixels.
 
     Explained in the book, chapter 1 (``book/ch1``).
 
@@ -245,8 +259,9 @@ def synthetic_batch(num_images, shape, *, foreground_fraction, num_objects=1, se
     >>> batch.shape, batch.sum(axis=(1, 2)).tolist()
     ((3, 64, 64), [41, 410, 1229])
     """
-    num_images = check_int(num_images, "num_images", low=1)
     shape = _check_shape(shape)
+    num_images = check_int(num_images, "num_images", low=1,
+                           high=_MAX_PIXELS // math.prod(shape))
     num_objects = check_int(num_objects, "num_objects", low=1)
     if np.ndim(foreground_fraction) == 0:
         fractions = [_check_fraction(foreground_fraction)] * num_images
@@ -533,7 +548,7 @@ def synthetic_images(
     Raises
     ------
     ValueError, TypeError
-        As :func:`synthetic_batch`; ``num_classes < 2``; a negative or non-finite
+        As :func:`synthetic_batch`; ``num_classes`` outside [2, 2**16]; a negative or non-finite
         ``contrast``, ``blur``, ``noise`` or ``texture``; a non-positive
         ``texture_scale``.
 
@@ -573,7 +588,7 @@ def synthetic_images(
     [0, 1, 2]
     """
     num_images = check_int(num_images, "num_images", low=1)
-    num_classes = check_int(num_classes, "num_classes", low=2)
+    num_classes = check_int(num_classes, "num_classes", low=2, high=_MAX_CLASSES)
     contrast = check_real(contrast, "contrast", low=0.0, high=np.inf, high_open=True)
     blur = check_real(blur, "blur", low=0.0, high=np.inf, high_open=True)
     noise = check_real(noise, "noise", low=0.0, high=np.inf, high_open=True)
@@ -638,8 +653,9 @@ def disk_with_outlier(distance, radius, *, shape=(96, 96)):
     TypeError
         If ``distance`` or ``radius`` is not an integer.
     ValueError
-        If ``distance < 2``, ``radius < 1``, or the disk or the outlier falls outside the
-        image (the message names the largest distance that fits).
+        If ``distance < 2``, ``radius < 1``, the disk or the outlier falls outside the
+        image (the message names the largest distance that fits), or ``shape`` has more
+        than 2**26 pixels.
 
     Notes
     -----
@@ -659,7 +675,10 @@ def disk_with_outlier(distance, radius, *, shape=(96, 96)):
     """
     distance = check_int(distance, "distance", low=2)
     radius = check_int(radius, "radius", low=1)
+    if np.ndim(shape) != 1 or len(shape) != 2:
+        raise ValueError(f"shape must be a pair (rows, columns), got {shape!r}")
     rows, cols = (check_int(n, "shape", low=1) for n in shape)
+    _check_pixels(rows, cols)
     centre = (rows // 2, cols // 3)
     far = cols - 1 - centre[1] - radius
     if distance > far or 2 * radius + 1 > min(rows, cols):
@@ -873,7 +892,7 @@ def step_signal(n=128, *, seed=0):
     Raises
     ------
     ValueError
-        If ``n < 4``.
+        If ``n < 4`` or ``n > 2**26``.
 
     Notes
     -----
@@ -891,6 +910,8 @@ def step_signal(n=128, *, seed=0):
     if int(n) != n or n < 4:
         raise ValueError(f"n must be an integer >= 4, got {n!r}")
     n = int(n)
+    if n > _MAX_PIXELS:
+        raise ValueError(f"n must be at most {_MAX_PIXELS}, got {n}")
     rng = np.random.default_rng(seed)
     x = np.arange(n, dtype=np.float64)
     clean = (x >= n // 2).astype(np.float64) * 0.8 + 0.1
@@ -929,7 +950,8 @@ def edge_case(shape=(20, 40), *, object_edge=16, colour_edge=22, noise=0.8, seed
     Raises
     ------
     ValueError
-        For a too small shape, edges outside the image or negative noise.
+        For a too small shape or one of more than 2**26 pixels, edges outside the image
+        or a negative or infinite noise.
 
     Notes
     -----
@@ -947,6 +969,7 @@ def edge_case(shape=(20, 40), *, object_edge=16, colour_edge=22, noise=0.8, seed
     rows, cols = (int(v) for v in shape)
     if rows < 4 or cols < 8:
         raise ValueError(f"shape {shape} is smaller than (4, 8)")
+    _check_pixels(rows, cols)
     for name, edge in (("object_edge", object_edge), ("colour_edge", colour_edge)):
         if not 0 < edge < cols:
             raise ValueError(f"{name} = {edge} is not strictly inside the {cols} columns")
@@ -956,7 +979,8 @@ def edge_case(shape=(20, 40), *, object_edge=16, colour_edge=22, noise=0.8, seed
     image = np.where(x >= colour_edge, 200.0, 60.0)
     logit = 1.2 * np.clip((x - object_edge + 0.5) / 3.0, -1.0, 1.0)
     logit = logit + noise * np.random.default_rng(seed).standard_normal((rows, cols))
-    eta = 1.0 / (1.0 + np.exp(-logit))
+    with np.errstate(over="ignore"):  # exp(-logit) = inf gives eta = 0, its limit
+        eta = 1.0 / (1.0 + np.exp(-logit))
     for a in (target, eta, image):
         a.setflags(write=False)
     return target, eta, image

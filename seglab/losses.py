@@ -53,6 +53,7 @@ Conventions shared by all losses:
 Explained in the book, chapter 2 (book/ch2).
 """
 
+import math
 import numbers
 
 import numpy as np
@@ -94,6 +95,8 @@ __all__ = [
 
 # Tolerance on the sum over channels of softmax probabilities and soft labels.
 _SUM_TOL = 1e-6
+# exp(-_EXP_CUT**2 / 2) is 0 in float64: a larger argument changes nothing
+_EXP_CUT = 64.0
 
 _DOCS = {
     "scores": """\
@@ -1291,9 +1294,16 @@ def log_cosh_dice_loss(scores, target, *, from_logits=True, return_grad=False, s
                          squared=squared, pooling=pooling, absent=absent, smooth_nr=smooth_nr,
                          smooth_dr=smooth_dr, ignore_index=ignore_index, multilabel=multilabel)
     if not return_grad:
-        return float(np.log(np.cosh(out)))
+        return _log_cosh(out)
     value, grad = out
-    return float(np.log(np.cosh(value))), np.tanh(value) * grad
+    return _log_cosh(value), np.tanh(value) * grad
+
+
+def _log_cosh(x):
+    r""":math:`\log\cosh x = |x| + \log(1 + e^{-2|x|}) - \log 2`, which does not overflow
+    where :math:`\cosh x` does (:math:`|x| > 710`)."""
+    a = abs(float(x))
+    return a + math.log1p(math.exp(-2.0 * a)) - math.log(2.0)
 
 
 _GDL_WEIGHTS = ("square", "simple", "uniform")
@@ -1607,13 +1617,29 @@ def lovasz_hinge(scores, target, *, from_logits=True, return_grad=False, pooling
 # Distance-based losses
 
 
+def _edt(mask, spacing):
+    """:func:`scipy.ndimage.distance_transform_edt` computed scale-free: with the spacing
+    divided by its largest entry, then multiplied back, so that a spacing of 1e300 or
+    1e-300 neither overflows nor underflows when squared. A ValueError naming ``spacing``
+    when the distances themselves exceed the float64 range."""
+    scale = max(spacing)
+    if scale == 1.0:
+        return ndimage.distance_transform_edt(mask, sampling=spacing)
+    unit = ndimage.distance_transform_edt(mask, sampling=tuple(s / scale for s in spacing))
+    with np.errstate(over="ignore"):
+        d = unit * scale
+    if not np.all(np.isfinite(d)):
+        raise ValueError(f"spacing {spacing} makes the distances exceed the float64 range")
+    return d
+
+
 def _signed_distance(inside, outside, spacing, fill=0.0):
     r""":math:`-d(x, \mathrm{outside})` on ``inside``, :math:`d(x, \mathrm{inside})` on
     ``outside``, 0 on the pixels of neither set; ``fill`` everywhere if a set is empty."""
     if not inside.any() or not outside.any():
         return np.full(inside.shape, fill)
-    to_outside = ndimage.distance_transform_edt(~outside, sampling=spacing)
-    to_inside = ndimage.distance_transform_edt(~inside, sampling=spacing)
+    to_outside = _edt(~outside, spacing)
+    to_inside = _edt(~inside, spacing)
     return np.where(inside, -to_outside, np.where(outside, to_inside, 0.0))
 
 
@@ -1657,7 +1683,9 @@ def signed_distance_map(mask, *, spacing=None, fill=0.0, void=None):
     ValueError
         If ``mask`` is empty or not binary, ``void`` is not binary or has
         another shape, or ``spacing`` has the wrong length or a non-positive
-        entry.
+        entry, or makes the distances exceed the float64 range (about
+        ``1.8e308``; the distances are computed scale-free, so a spacing of
+        ``1e300`` or ``1e-300`` is fine).
 
     Notes
     -----
@@ -1754,6 +1782,9 @@ def boundary_loss(scores, target, *, from_logits=True, return_grad=False, distan
     Raises
     ------
     %(raises)s
+    ValueError
+        Also if ``spacing`` makes the distances exceed the float64 range (about
+        ``1.8e308``); a spacing of ``1e300`` or ``1e-300`` is computed exactly.
 
     Notes
     -----
@@ -1838,6 +1869,10 @@ def hausdorff_dt_loss(scores, target, *, from_logits=True, return_grad=False, al
     Raises
     ------
     %(raises)s
+    ValueError
+        Also if the loss, its distances to the power ``alpha`` or its gradient exceed
+        the float64 range (about ``1.8e308``), e.g. ``alpha=1e300`` with a distance
+        above 1, or ``spacing=1e300`` with ``alpha=2``.
 
     Notes
     -----
@@ -1890,16 +1925,22 @@ def hausdorff_dt_loss(scores, target, *, from_logits=True, return_grad=False, al
     def field(inside, outside):
         return _distance_field(inside, outside, spacing)
 
-    weight = _per_mask_maps(g > 0.5, valid, field)**alpha + _per_mask_maps(p > 0.5, valid,
-                                                                          field)**alpha
-    count = int(np.count_nonzero(valid))
-    scale = 1.0 / count if count else 0.0
-    diff = np.where(valid, p - g, 0.0)
-    value = scale * float(np.sum(diff**2 * weight))
+    with np.errstate(over="ignore"):
+        weight = (_per_mask_maps(g > 0.5, valid, field)**alpha
+                  + _per_mask_maps(p > 0.5, valid, field)**alpha)
+        count = int(np.count_nonzero(valid))
+        scale = 1.0 / count if count else 0.0
+        diff = np.where(valid, p - g, 0.0)
+        value = scale * float(np.sum(diff**2 * weight))
+        grad_sel = 2.0 * scale * diff * weight if batch.return_grad else 0.0
+    if not (np.all(np.isfinite(weight)) and np.isfinite(value)
+            and np.all(np.isfinite(grad_sel))):
+        raise ValueError(f"the distances to the power alpha={alpha} (spacing {spacing}) exceed "
+                         "the float64 range")
     if not batch.return_grad:
         return value
     grad_p = np.zeros(batch.shape)
-    grad_p[:, sel] = 2.0 * scale * diff * weight
+    grad_p[:, sel] = grad_sel
     return batch.result(value, grad_p)
 
 
@@ -1938,7 +1979,11 @@ def unet_weight_map(target, *, w0=10.0, sigma=5.0, class_weights=None, spacing=N
         If ``target`` is not an integer or boolean array.
     ValueError
         If ``target`` has fewer than 2 dimensions or is empty, holds negative
-        labels or labels beyond ``class_weights``, or an option is out of range.
+        labels or labels beyond ``class_weights``, an option is out of range, or
+        ``spacing`` makes the distances exceed the float64 range (about
+        ``1.8e308``). The border term is computed scale-free, as
+        :math:`\exp(-((d_1 + d_2)/\sigma)^2/2)`, so any finite ``sigma > 0`` is
+        accepted.
 
     Notes
     -----
@@ -1991,10 +2036,14 @@ def unet_weight_map(target, *, w0=10.0, sigma=5.0, class_weights=None, spacing=N
         d1 = np.full(components.shape, np.inf)
         d2 = np.full(components.shape, np.inf)
         for k in range(1, count + 1):
-            d = ndimage.distance_transform_edt(components != k, sampling=spacing)
+            d = _edt(components != k, spacing)
             d2 = np.minimum(d2, np.maximum(d1, d))
             d1 = np.minimum(d1, d)
-        border[n] = w0 * np.exp(-((d1 + d2) ** 2) / (2.0 * sigma**2))
+        # scale-free: ((d1 + d2) / sigma)**2 / 2, clipped where exp gives 0 anyway, so that
+        # neither sigma=1e300 nor sigma=1e-300 overflows (d2 = inf gives 0, as it should)
+        with np.errstate(over="ignore"):
+            ratio = np.minimum((d1 + d2) / sigma, _EXP_CUT)
+        border[n] = w0 * np.exp(-0.5 * ratio**2)
     return wc + border
 
 
@@ -2027,7 +2076,9 @@ def empty_mask_loss(mass, eps):
     Raises
     ------
     ValueError
-        If ``mass`` is negative or not finite, or ``eps < 0``.
+        If ``mass`` is negative or not finite, or ``eps`` is negative or not finite.
+    TypeError
+        If ``mass`` is not a real number or array (complex, boolean, object).
 
     Notes
     -----
@@ -2051,14 +2102,14 @@ def empty_mask_loss(mass, eps):
     >>> empty_mask_loss(1.0, 1.0)
     (0.5, 0.25)
     """
-    eps = check_real(eps, "eps", low=0.0)
-    m = np.asarray(mass, dtype=np.float64)
-    if not np.all(np.isfinite(m)) or np.any(m < 0):
+    eps = check_real(eps, "eps", low=0.0, high=np.inf, high_open=True)
+    m = as_float_array(mass, "mass", allow_empty=True)
+    if np.any(m < 0):
         raise ValueError("mass must be finite and nonnegative")
     den = m + eps
     with np.errstate(divide="ignore", invalid="ignore"):
         loss = np.where(den > 0, m / den, np.nan)
-        grad = np.where(den > 0, eps / den**2, np.nan)
+        grad = np.where(den > 0, eps / den / den, np.nan)
     if m.ndim == 0:
         return float(loss), float(grad)
     return loss, grad

@@ -33,6 +33,15 @@ from .theory import _threshold_search
 
 __all__ = ["Adam", "FilterBank", "PixelLogisticRegression", "TinyCNN", "train", "tune_threshold"]
 
+# Largest in_channels, num_classes and hidden of a model (the torch models' bound): the
+# parameter arrays stay small instead of a count of 2**40 being attempted.
+_MAX_CHANNELS = 1024
+# Largest number of steps of train: its history is an array of that many float64.
+_MAX_STEPS = 10**7
+# Largest magnitude of an input entry of train: beyond it the squared gradients of Adam
+# overflow float64 (inputs are standardised features, of order 1).
+_MAX_INPUT = 1e100
+
 
 # --------------------------------------------------------------------------- helpers
 
@@ -184,8 +193,13 @@ class FilterBank:
         feats = self.features(images)
         axes = (0, *range(2, feats.ndim))
         self._ndim = feats.ndim - 2
-        self.mean_ = feats.mean(axis=axes)
-        std = feats.std(axis=axes)
+        # scale-free: each feature divided by a power of two near its largest magnitude
+        # (exact), so that the squares of std do not overflow on entries of 1e300
+        _, exponent = np.frexp(np.max(np.abs(feats), axis=axes))
+        shape = (1, -1) + (1,) * self._ndim
+        unit = np.ldexp(feats, -exponent.reshape(shape))
+        self.mean_ = np.ldexp(unit.mean(axis=axes), exponent)
+        std = np.ldexp(unit.std(axis=axes), exponent)
         self.std_ = np.where(std > 0, std, 1.0)
         return self
 
@@ -237,8 +251,8 @@ class _Model:
     max_spatial_dims = None
 
     def __init__(self, in_channels, num_classes):
-        self.in_channels = check_int(in_channels, "in_channels", low=1)
-        self.num_classes = check_int(num_classes, "num_classes", low=1)
+        self.in_channels = check_int(in_channels, "in_channels", low=1, high=_MAX_CHANNELS)
+        self.num_classes = check_int(num_classes, "num_classes", low=1, high=_MAX_CHANNELS)
         if self.num_classes == 2:
             raise ValueError(
                 "num_classes must be 1 (binary, one sigmoid output) or K >= 3 (softmax); "
@@ -365,15 +379,24 @@ class PixelLogisticRegression(_Model):
     Parameters
     ----------
     in_channels : int
-        Number of input channels :math:`F` (e.g. :attr:`FilterBank.num_features`).
+        Number of input channels :math:`F` (e.g. :attr:`FilterBank.num_features`),
+        1 to 1024.
     num_classes : int, optional
-        1 for a binary problem (one logit, sigmoid), or :math:`K \ge 3` (softmax).
-        2 is refused: a two-class problem is ``num_classes=1``.
+        1 for a binary problem (one logit, sigmoid), or :math:`K \ge 3` (softmax), at
+        most 1024. 2 is refused: a two-class problem is ``num_classes=1``.
     seed : int, optional
         Seed of the initial weights.
     init_scale : float, optional
         Standard deviation of the initial weights, :math:`\ge 0` (0: all zeros, the
         usual start of a convex problem). Biases start at 0.
+
+    Raises
+    ------
+    ValueError
+        ``in_channels`` or ``num_classes`` outside [1, 1024], ``num_classes=2``, a
+        negative ``seed`` or ``init_scale``.
+    TypeError
+        A count or ``seed`` that is not an int.
 
     Attributes
     ----------
@@ -521,17 +544,26 @@ class TinyCNN(_Model):
     Parameters
     ----------
     in_channels : int
-        Input channels (1 for a grey image, or the channels of a :class:`FilterBank`).
+        Input channels (1 for a grey image, or the channels of a :class:`FilterBank`),
+        1 to 1024.
     num_classes : int, optional
-        1 (binary, sigmoid) or :math:`K \ge 3` (softmax); 2 is refused.
+        1 (binary, sigmoid) or :math:`K \ge 3` (softmax), at most 1024; 2 is refused.
     hidden : int, optional
-        Channels of the hidden layer, at least 1.
+        Channels of the hidden layer, 1 to 1024.
     kernel_size : int, optional
         Odd side of the first convolution's square kernel.
     out_kernel_size : int, optional
         Odd side of the second convolution's kernel (1: a per-pixel read-out).
     seed : int, optional
         Seed of the initial weights.
+
+    Raises
+    ------
+    ValueError
+        ``in_channels``, ``num_classes`` or ``hidden`` outside [1, 1024],
+        ``num_classes=2``, an even or non-positive kernel size, a negative ``seed``.
+    TypeError
+        A count, size or ``seed`` that is not an int.
 
     Attributes
     ----------
@@ -605,7 +637,7 @@ class TinyCNN(_Model):
     def __init__(self, in_channels, num_classes=1, *, hidden=8, kernel_size=3,
                  out_kernel_size=1, seed=0):
         super().__init__(in_channels, num_classes)
-        self.hidden = check_int(hidden, "hidden", low=1)
+        self.hidden = check_int(hidden, "hidden", low=1, high=_MAX_CHANNELS)
         self.kernel_size = _check_odd(kernel_size, "kernel_size")
         self.out_kernel_size = _check_odd(out_kernel_size, "out_kernel_size")
         rng = np.random.default_rng(check_int(seed, "seed", low=0))
@@ -815,7 +847,9 @@ def train(model, inputs, targets, *, loss, steps=None, epochs=None, lr=1e-2, bat
     ------
     ValueError
         Both or neither of ``steps`` and ``epochs``; a non-positive count, ``lr`` or
-        ``batch_size``; inputs that do not fit the model; targets whose shape does not
+        ``batch_size``; more than ``10**7`` steps (the history holds one float per step);
+        an input entry beyond ``±1e100`` (the squares of the gradients would overflow);
+        inputs that do not fit the model; targets whose shape does not
         match the inputs; a loss that returns a gradient of the wrong shape or a
         non-finite value.
     TypeError
@@ -864,6 +898,10 @@ def train(model, inputs, targets, *, loss, steps=None, epochs=None, lr=1e-2, bat
             f"{type(model).__name__}"
         )
     inputs = model._check_inputs(inputs)
+    if inputs.size and np.max(np.abs(inputs)) > _MAX_INPUT:
+        raise ValueError(f"inputs must lie in [-{_MAX_INPUT:g}, {_MAX_INPUT:g}] (standardised "
+                         f"features; beyond, the squared gradients overflow), got an entry of "
+                         f"{np.max(np.abs(inputs)):g}")
     targets = _check_targets(targets, inputs)
     batch_size = min(check_int(batch_size, "batch_size", low=1), inputs.shape[0])
     rng = np.random.default_rng(check_int(seed, "seed", low=0))
@@ -878,9 +916,11 @@ def train(model, inputs, targets, *, loss, steps=None, epochs=None, lr=1e-2, bat
     n = inputs.shape[0]
     per_epoch = -(-n // batch_size)
     if steps is not None:
-        total = check_int(steps, "steps", low=1)
+        total = check_int(steps, "steps", low=1, high=_MAX_STEPS)
     else:
         total = check_int(epochs, "epochs", low=1) * per_epoch
+        if total > _MAX_STEPS:
+            raise ValueError(f"epochs={epochs} makes {total} steps, more than {_MAX_STEPS}")
     history = np.empty(total)
     step = 0
     while step < total:

@@ -153,7 +153,7 @@ def render_png(fig, *, dpi=DPI):
         The figure; closed afterwards if pyplot manages it, so that nothing leaks
         and a notebook does not show it a second time.
     dpi : float, optional
-        Resolution in dots per inch.
+        Resolution in dots per inch, in [10, 600].
 
     Returns
     -------
@@ -163,7 +163,10 @@ def render_png(fig, *, dpi=DPI):
     Raises
     ------
     TypeError
-        If ``fig`` is not a :class:`~matplotlib.figure.Figure`.
+        If ``fig`` is not a :class:`~matplotlib.figure.Figure`, or ``dpi`` is not a real
+        number.
+    ValueError
+        If ``dpi`` lies outside [10, 600] (the figure is closed all the same).
 
     Examples
     --------
@@ -175,6 +178,7 @@ def render_png(fig, *, dpi=DPI):
         raise TypeError(f"expected a matplotlib Figure, got {type(fig).__name__} {fig!r}")
     buffer = io.BytesIO()
     try:
+        dpi = _check_dpi(dpi)
         fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
     finally:
         pyplot = sys.modules.get("matplotlib.pyplot")
@@ -201,6 +205,13 @@ def palette_png(png):
     bytes
         The palette PNG, or ``png`` itself when that is not larger.
 
+    Raises
+    ------
+    TypeError
+        If ``png`` is not bytes.
+    ValueError
+        If ``png`` is not a PNG file that Pillow can read.
+
     Examples
     --------
     >>> from matplotlib.figure import Figure
@@ -210,7 +221,15 @@ def palette_png(png):
     >>> len(palette_png(png)) < len(png)
     True
     """
-    image = Image.open(io.BytesIO(png))
+    if not isinstance(png, bytes | bytearray):
+        raise TypeError(f"png must be the bytes of a PNG file, got {type(png).__name__}")
+    try:
+        image = Image.open(io.BytesIO(png))
+        image.load()
+    except (OSError, SyntaxError, ValueError) as err:  # UnidentifiedImageError is an OSError
+        raise ValueError(f"png is not a readable PNG file ({err})") from None
+    if image.format != "PNG":
+        raise ValueError(f"png must be a PNG file, got a {image.format} image")
     if image.mode not in ("RGB", "RGBA"):
         return png
     if image.mode == "RGBA" and image.getextrema()[3] == (255, 255):
@@ -249,6 +268,14 @@ class Slider:
     dpi : float
         Resolution of the frames (the figures' static layers are drawn at it too).
 
+    Raises
+    ------
+    TypeError
+        If ``func`` is not callable, ``params`` is not a dict of :class:`Param`, or
+        ``live``/``static`` are not booleans (:func:`slider` checks the rest).
+    ValueError
+        If ``params`` is empty or ``dpi`` lies outside [10, 600].
+
     Examples
     --------
     >>> from seglab.viz.imbalance import imbalance_figure
@@ -261,6 +288,16 @@ class Slider:
     """
 
     def __init__(self, func, params, *, live, static, dpi=DPI):
+        from ._validation import check_bool
+
+        if not callable(func):
+            raise TypeError(f"func must be callable, got {type(func).__name__} {func!r}")
+        if not (isinstance(params, dict) and all(isinstance(p, Param) for p in params.values())):
+            raise TypeError(f"params must be a dict of Param, got {params!r:.100}")
+        if not params:
+            raise ValueError("params must hold at least one parameter, got {}")
+        live = check_bool(live, "live")
+        static = check_bool(static, "static")
         self.func = func
         self.dpi = _check_dpi(dpi)
         self.names = tuple(params)

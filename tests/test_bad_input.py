@@ -53,6 +53,8 @@ DOCUMENTED = {
     "expected_metrics|threshold|*": "a threshold at or below every prob predicts all "
                                     "foreground: MCC's 0/0 is zero_division, NaN by default",
     "tune_threshold|*": "inf is the threshold that predicts nothing (docstring: Returns)",
+    "empty_mask_loss|eps|0": "at mass = eps = 0 the loss and gradient are 0/0: NaN "
+                             "(docstring: Returns)",
 }
 
 # Bad values that are not driven, with the reason.
@@ -99,58 +101,7 @@ UPDATED_IN_PLACE = {
 
 # Faults found by this suite: (case, argument) -> reason; each is a strict xfail, so a fix
 # makes the test fail until its line here is removed.
-_HUGE = "requests an array of 2**40 entries instead of refusing the size (MemoryError)"
-KNOWN_FAULTS = {
-    **{(name, "spacing"): "overflow warning in the distance transform at spacing=1e300"
-       for name in ("signed_distance_map", "boundary_loss", "hausdorff_dt_loss",
-                    "unet_weight_map", "torch.boundary_loss", "torch.hausdorff_dt_loss")},
-    **{(prefix + name, argument): reason for prefix in ("", "torch.")
-       for name, argument, reason in (
-           ("hausdorff_dt_loss", "alpha", "overflow warning in the distance power at alpha=1e300"),
-           ("log_cosh_dice_loss", "smooth_nr", "overflow warning in cosh at smooth_nr=1e300"))},
-    ("unet_weight_map", "sigma"): "OverflowError at sigma=1e300, divide-by-zero warning at "
-                                  "sigma=1e-300",
-    ("synthetic_batch", "num_images"): "num_images=2**40: MemoryError; 2**63: OverflowError",
-    ("synthetic_images", "num_images"): "num_images=2**40: MemoryError; 2**63: OverflowError",
-    ("synthetic_batch", "shape"): "shape (2**40, 2**40): " + _HUGE,
-    ("synthetic_images", "shape"): "shape (2**40, 2**40): " + _HUGE,
-    ("synthetic_mask", "shape"): "shape (2**40, 2**40): " + _HUGE,
-    ("synthetic_images", "num_classes"): "OverflowError (int32 bound) at num_classes=2**40",
-    ("train", "inputs"): "overflow warning at an input of 1e300",
-    ("train", "steps"): "steps=2**40 " + _HUGE,
-    ("FilterBank.fit", "images"): "overflow warning (square) at an image entry of 1e300",
-    ("FilterBank.fit_transform", "images"): "overflow warning (square) at an image entry of "
-                                            "1e300",
-    **{(name, argument): f"{argument}=2**40 " + _HUGE
-       for name, arguments in (("PixelLogisticRegression", ("in_channels", "num_classes")),
-                               ("TinyCNN", ("in_channels", "num_classes", "hidden")))
-       for argument in arguments},
-    ("Slider", "params"): "AttributeError when a value of params is not a Param",
-    ("Slider", "live"): "accepts the flag 'no'",
-    ("Slider", "static"): "accepts the flag 'no'",
-    ("palette_png", "png"): "PIL's UnidentifiedImageError (an OSError) on bytes that are not a "
-                            "PNG, and on None",
-    ("render_png", "dpi"): "RuntimeError from FreeType at dpi=1.5 (dpi is not checked)",
-    ("empty_mask_loss", "mass"): "ComplexWarning: complex input cast to real",
-    ("empty_mask_loss", "eps"): "returns NaN at eps=inf",
-    **{("comparison_figure", argument): "ComplexWarning: complex input cast to real"
-       for argument in ("ratios", "means", "halves")},
-    **{("tversky_surface_figure", argument): "invalid-value warning at inf"
-       for argument in ("alpha", "beta")},
-    ("step_signal", "n"): "n=2**40 " + _HUGE,
-    ("edge_case", "shape"): "shape (2**40, 2**40): " + _HUGE,
-    ("edge_case", "noise"): "overflow warning (exp) at noise=1e300",
-    ("imbalance_figure", "shape"): "shape (2**40, 2**40): " + _HUGE,
-    ("tversky_figure", "shape"): "shape (2**40, 2**40): " + _HUGE,
-    ("outlier_figure", "shape"): "IndexError at shape=()",
-    ("ce_dice_figure", "shape"): "shape (2**40, 2**40): " + _HUGE,
-    ("disk_with_outlier", "shape"): "shape (2**40, 2**40): " + _HUGE,
-    ("posterior_case", "shape"): "shape (2**40, 2**40): " + _HUGE,
-    **{("error_map", argument): "AttributeError on None, ComplexWarning on complex masks, "
-                                "invalid-cast warning on a NaN entry (masks are not checked)"
-       for argument in ("pred", "target")},
-    ("static_layer", "fig"): "AttributeError when fig is not a Figure (None, 1, 'x')",
-}
+KNOWN_FAULTS = {}
 
 
 def _matches(patterns, *parts):

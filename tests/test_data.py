@@ -461,3 +461,19 @@ def test_disk_with_outlier_geometry(radius):
 def test_disk_with_outlier_validation(args, kwargs, error, match):
     with pytest.raises(error, match=match):
         data.disk_with_outlier(*args, **kwargs)
+
+
+def test_sizes_beyond_the_pixel_bound_are_refused():
+    """More than 2**26 pixels in one image or a batch is refused before any allocation."""
+    for call in (lambda: data.synthetic_mask((2**13, 2**13 + 1)),
+                 lambda: data.synthetic_batch(2**40, (8, 8), foreground_fraction=0.1),
+                 lambda: data.synthetic_images(2, (2**13, 2**13)),
+                 lambda: data.step_signal(2**40),
+                 lambda: data.edge_case((2**20, 2**20)),
+                 lambda: data.disk_with_outlier(3, 4, shape=(2**20, 2**20))):
+        with pytest.raises(ValueError, match="at most|<= "):
+            call()
+    with pytest.raises(ValueError, match="num_classes"):
+        data.synthetic_images(1, (8, 8), num_classes=2**40)
+    with pytest.raises(ValueError, match="pair"):
+        data.disk_with_outlier(3, 4, shape=())

@@ -111,3 +111,37 @@ def test_mean_of_huge_terms_is_finite(name, multilabel):
     with np.errstate(over="raise"):
         val = getattr(losses, name)(x, y, **extra)
     assert val == pytest.approx(1e308 if not multilabel else 0.5e308, rel=1e-12)
+
+
+@pytest.mark.parametrize("scale", [1e300, 1e-300, 3.0])
+def test_distance_maps_are_scale_equivariant(scale):
+    """A spacing s times another gives s times the map (exact for powers of ten within
+    rounding), with no overflow at 1e300 nor underflow at 1e-300."""
+    mask = np.zeros((7, 9), bool)
+    mask[2:5, 3:7] = True
+    base = losses.signed_distance_map(mask, spacing=(1.0, 2.0))
+    scaled = losses.signed_distance_map(mask, spacing=(scale, 2.0 * scale))
+    np.testing.assert_allclose(scaled, scale * base, rtol=1e-12)
+    t = np.zeros((1, 12, 12), int)
+    t[0, 2:5, 2:5] = t[0, 2:5, 7:10] = 1
+    np.testing.assert_allclose(losses.unet_weight_map(t, sigma=scale, spacing=scale),
+                               losses.unet_weight_map(t, sigma=1.0), rtol=1e-12)
+
+
+def test_distance_losses_refuse_results_beyond_float64():
+    g = np.zeros((1, 8, 8), int)
+    g[0, 2:6, 2:6] = 1
+    p = np.full((1, 1, 8, 8), 0.3)
+    with pytest.raises(ValueError, match="alpha"):
+        losses.hausdorff_dt_loss(p, g, from_logits=False, alpha=1e300)
+    with pytest.raises(ValueError, match="spacing"):
+        losses.signed_distance_map(g[0], spacing=1e308)
+    value = losses.boundary_loss(p, g, from_logits=False, spacing=1e300)
+    assert value == pytest.approx(1e300 * losses.boundary_loss(p, g, from_logits=False))
+
+
+@pytest.mark.parametrize("x", [0.0, 0.5, -3.0, 20.0, 700.0, 1e300])
+def test_log_cosh_is_stable(x):
+    """The stable form equals log(cosh x) where cosh is finite, and |x| - log 2 beyond."""
+    expected = np.log(np.cosh(x)) if abs(x) < 710 else abs(x) - np.log(2.0)
+    assert losses._log_cosh(x) == pytest.approx(expected, rel=1e-14, abs=1e-15)

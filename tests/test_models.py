@@ -597,3 +597,34 @@ def test_tune_threshold_does_not_mutate_and_validates():
         tune_threshold([np.nan, 0.1, 0.2], target)
     with pytest.raises(ValueError, match="binary"):
         tune_threshold(scores, [0, 2, 1])
+
+
+@pytest.mark.parametrize("scale", [2.0**-900, 1e300])
+def test_filter_bank_fit_is_scale_equivariant(scale):
+    """The statistics scale with the images (no overflow of the squares at 1e300), so the
+    standardised features do not change."""
+    images = np.random.default_rng(1).normal(size=(2, 12, 12))
+    bank, scaled = FilterBank((1.0,), max_order=1), FilterBank((1.0,), max_order=1)
+    bank.fit(images)
+    scaled.fit(images * scale)
+    assert_allclose(scaled.mean_, bank.mean_ * scale, rtol=1e-12)
+    assert_allclose(scaled.std_, bank.std_ * scale, rtol=1e-12)
+    assert_allclose(scaled.transform(images * scale), bank.transform(images), atol=1e-12)
+
+
+def test_model_and_train_bounds():
+    with pytest.raises(ValueError, match="in_channels"):
+        PixelLogisticRegression(2**40)
+    with pytest.raises(ValueError, match="hidden"):
+        TinyCNN(1, hidden=1025)
+    x = np.zeros((2, 1, 4, 4))
+    y = np.zeros((2, 4, 4), int)
+
+    def loss(s, t, *, from_logits=True, return_grad=True):
+        return float(np.mean(s**2)), 2 * s / s.size
+
+    with pytest.raises(ValueError, match="steps"):
+        train(PixelLogisticRegression(1), x, y, loss=loss, steps=2**40)
+    x[0, 0, 0, 0] = 1e300
+    with pytest.raises(ValueError, match="inputs"):
+        train(PixelLogisticRegression(1), x, y, loss=loss, steps=1)

@@ -26,7 +26,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FixedFormatter, FixedLocator, NullLocator
 
 from .. import data, metrics, theory
-from .._validation import check_real
+from .._validation import as_float_array, check_real
 from .layers import cached_layer, overlay, static_layer
 from .style import DPI, ERROR_CMAP, OKABE_ITO, error_handles, error_map, frame_dpi, readonly
 
@@ -442,6 +442,9 @@ def comparison_figure(ratios, means, halves, *, labels):
         If the shapes disagree, a fraction leaves (0, 1) or the fractions do not
         increase, a value is not finite, a half-width is negative, or there are more
         than 7 methods.
+    TypeError
+        If ``ratios``, ``means`` or ``halves`` is not a real array (complex, boolean,
+        object).
 
     Explained in the book, chapter 4 (``book/ch4/surrogate.md``).
 
@@ -453,9 +456,9 @@ def comparison_figure(ratios, means, halves, *, labels):
     >>> fig.axes[0].get_xlabel()
     'foreground fraction (log scale)'
     """
-    ratios = np.asarray(ratios, dtype=np.float64)
-    means = np.asarray(means, dtype=np.float64)
-    halves = np.asarray(halves, dtype=np.float64)
+    ratios = as_float_array(ratios, "ratios", allow_empty=True)
+    means = as_float_array(means, "means", allow_empty=True)
+    halves = as_float_array(halves, "halves", allow_empty=True)
     labels = list(labels)
     shape = (len(labels), ratios.size)
     if ratios.ndim != 1 or means.shape != shape or halves.shape != shape:

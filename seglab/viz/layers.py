@@ -40,6 +40,11 @@ def static_layer(fig):
         as :func:`overlay` takes them. Cache it by the scalars the static part depends
         on.
 
+    Raises
+    ------
+    TypeError
+        If ``fig`` is not a :class:`~matplotlib.figure.Figure`.
+
     Examples
     --------
     >>> from matplotlib.figure import Figure
@@ -49,6 +54,8 @@ def static_layer(fig):
     >>> rgba.shape, [float(size) for size in figsize], len(boxes)
     ((80, 160, 4), [2.0, 1.0], 1)
     """
+    if not isinstance(fig, Figure):
+        raise TypeError(f"fig must be a matplotlib Figure, got {type(fig).__name__} {fig!r:.80}")
     canvas = FigureCanvasAgg(fig)
     canvas.draw()
     rgba = np.array(canvas.buffer_rgba())

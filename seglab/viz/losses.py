@@ -284,9 +284,9 @@ def tversky_surface_figure(alpha, beta):
     Parameters
     ----------
     alpha : float
-        Weight of false positives, :math:`> 0`.
+        Weight of false positives, :math:`> 0`, finite.
     beta : float
-        Weight of false negatives, :math:`> 0`.
+        Weight of false negatives, :math:`> 0`, finite.
 
     Returns
     -------
@@ -303,7 +303,7 @@ def tversky_surface_figure(alpha, beta):
     Raises
     ------
     ValueError
-        If a weight is not positive.
+        If a weight is not positive or not finite.
 
     Notes
     -----
@@ -319,8 +319,8 @@ def tversky_surface_figure(alpha, beta):
     >>> fig.axes[1].get_title()
     'α = 0.3, β = 0.7: T* = 0.806, τ = 0.242'
     """
-    alpha = check_real(alpha, "alpha", low=0.0, low_open=True)
-    beta = check_real(beta, "beta", low=0.0, low_open=True)
+    alpha = check_real(alpha, "alpha", low=0.0, low_open=True, high=np.inf, high_open=True)
+    beta = check_real(beta, "beta", low=0.0, low_open=True, high=np.inf, high_open=True)
     loss, d1, d2 = _tversky_surface(alpha, beta)
     t_star, tau = _tversky_optimum(alpha, beta)
     fig, (ax, ax_tau, _) = overlay(_tversky_layer())

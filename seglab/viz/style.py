@@ -154,7 +154,7 @@ def error_map(pred, target):
 
     Parameters
     ----------
-    pred, target : ndarray of bool
+    pred, target : array_like of bool or {0, 1}
         Binary masks of the same shape.
 
     Returns
@@ -162,12 +162,24 @@ def error_map(pred, target):
     ndarray of int8
         ``pred + 2 * target``, for :data:`ERROR_CMAP` (labels in :data:`ERROR_CLASSES`).
 
+    Raises
+    ------
+    TypeError
+        If a mask is not a boolean or integer array.
+    ValueError
+        If a mask holds values other than 0 and 1, is empty, or the shapes differ.
+
     Examples
     --------
     >>> import numpy as np
     >>> error_map(np.array([0, 1, 0, 1], bool), np.array([0, 0, 1, 1], bool)).tolist()
     [0, 1, 2, 3]
     """
+    from .._validation import check_binary_mask, check_same_shape
+
+    pred = check_binary_mask(pred, "pred")
+    target = check_binary_mask(target, "target")
+    check_same_shape(pred, target, "pred", "target")
     return pred.astype(np.int8) + 2 * target.astype(np.int8)
 
 
