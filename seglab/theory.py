@@ -1215,7 +1215,7 @@ def ce_soft_dice_minimiser(eta, *, lam, weights=None):
         Posteriors :math:`\eta_i` of the points (e.g. the pixels of a posterior map), any
         shape, each in the open interval (0, 1).
     lam : float
-        Weight :math:`\lambda \in [0, 1]` of cross-entropy; soft Dice has :math:`1 - \lambda`.
+        Weight :math:`\mu \in [0, 1]` of cross-entropy; soft Dice has :math:`1 - \mu`.
     weights : array_like, optional
         Nonnegative masses :math:`p_i` of the points (shape of ``eta``, positive sum);
         uniform by default. They are normalised to sum to 1.
@@ -1225,10 +1225,10 @@ def ce_soft_dice_minimiser(eta, *, lam, weights=None):
     ndarray of float64
         The scores :math:`q \in (0, 1)` (shape of ``eta``; equal posteriors get equal scores)
         of the best of three conjugate-gradient runs on
-        :math:`J_\lambda(q) = \lambda\,\mathrm{CE}(q) + (1 - \lambda)(1 - \mathrm{SD}(q))`, with
+        :math:`J_\mu(q) = \mu\,\mathrm{CE}(q) + (1 - \mu)(1 - \mathrm{SD}(q))`, with
         :math:`\mathrm{CE}(q) = -\sum_i p_i(\eta_i\log q_i + (1 - \eta_i)\log(1 - q_i))` and
         :math:`\mathrm{SD}(q) = 2\sum_i p_i q_i\eta_i / (\sum_i p_i q_i + \sum_i p_i\eta_i)`.
-        For :math:`\lambda = 1` it is :math:`\eta`; for :math:`\lambda = 0` the hard mask
+        For :math:`\mu = 1` it is :math:`\eta`; for :math:`\mu = 0` the hard mask
         :math:`\mathbf{1}\{\eta > F^\star/2\}` (the minimiser of soft Dice alone), computed by the
         exact sweep of :func:`optimal_threshold`.
 
@@ -1243,10 +1243,10 @@ def ce_soft_dice_minimiser(eta, *, lam, weights=None):
     Notes
     -----
     The objective is minimised over logits; the runs start at :math:`\operatorname{logit}\eta`
-    and at the constant logits :math:`\pm 3`. :math:`J_\lambda` is not convex, so the result
+    and at the constant logits :math:`\pm 3`. :math:`J_\mu` is not convex, so the result
     is the best local minimiser found, not a certified global one. At a minimiser the
     stationarity condition :math:`q_i - \eta_i = c(2\eta_i - s)q_i(1 - q_i)` holds with
-    :math:`s = \mathrm{SD}(q)` and :math:`c = (1 - \lambda)/(\lambda(\sum_i p_i q_i + \pi))`,
+    :math:`s = \mathrm{SD}(q)` and :math:`c = (1 - \mu)/(\mu(\sum_i p_i q_i + \pi))`,
     so :math:`q_i > 1/2` iff :math:`\eta_i > (2 + cs)/(2(2 + c))`.
 
     Explained in the book, chapter 4 (``book/ch4/surrogate.md``).

@@ -352,7 +352,7 @@ def ce_dice_figure(lam, prior, *, shape=(64, 64), noise=2.0, seed=0):
     Parameters
     ----------
     lam : float
-        Weight :math:`\lambda \in [0, 1]` of cross-entropy (soft Dice has :math:`1 - \lambda`).
+        Weight :math:`\mu \in [0, 1]` of cross-entropy (soft Dice has :math:`1 - \mu`).
     prior : float
         Foreground fraction of the synthetic mask, in (0, 1).
     shape : tuple of int, optional
@@ -404,7 +404,7 @@ def ce_dice_figure(lam, prior, *, shape=(64, 64), noise=2.0, seed=0):
     ax.set_ylim(0, 1)
     ax.set_xlabel("posterior η")
     ax.set_ylabel("score q")
-    ax.set_title(f"λ = {lam:g}, prior {prior:g}: Dice {dice:.3f}, best F* = {f_star:.3f}",
+    ax.set_title(f"μ = {lam:g}, prior {prior:g}: Dice {dice:.3f}, best F* = {f_star:.3f}",
                  fontsize=9)
     ax.legend(loc="upper left", bbox_to_anchor=(1.02, 1.0), fontsize=8, frameon=False)
     return fig
