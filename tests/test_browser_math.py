@@ -82,6 +82,10 @@ def _open(offline_page, serve, site_name, document):
     page = offline_page[0]
     response = page.goto(serve(site) + f"{document}.html", wait_until="load")
     assert response is not None and response.ok, f"{document}: HTTP {response and response.status}"
+    # Every section rendered: sections far from the viewport are skipped by the browser
+    # (content-visibility: auto, book/_ext/seglab_pagespeed), and a font is fetched only when
+    # a formula that uses it is rendered; a reader scrolling there gets the same fonts.
+    page.add_style_tag(content="article section { content-visibility: visible !important; }")
     wait_for_math(page)
     return page
 

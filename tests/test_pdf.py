@@ -14,6 +14,7 @@ or older than the offline site.
 """
 
 import re
+import subprocess
 import sys
 import unicodedata
 
@@ -46,7 +47,10 @@ def pdfs():
         skip_or_fail(f"{CHROMIUM} is missing: `make chromium` installs it")
     if not all((pdf.OUT / f"{n}.pdf").exists() and (pdf.OUT / f"{n}.pdf").stat().st_mtime > built
                for n in names):
-        pdf.build(site, pdf.OUT)
+        # In a process of its own: playwright's sync API refuses to run inside the asyncio
+        # loop that an earlier test of the session (a kernel, a browser) may have left behind.
+        subprocess.run([sys.executable, str(ROOT / "tools" / "pdf.py"), "--site", str(site),
+                        "--out", str(pdf.OUT)], check=True, cwd=ROOT)
     return pdf.OUT
 
 
