@@ -49,14 +49,9 @@ if __name__ == "torch":
 import inspect
 
 from seglab import losses as _losses
+from seglab._optional import import_torch
 
-try:
-    import torch
-except ModuleNotFoundError as exc:
-    if exc.name != "torch":
-        raise
-    raise ImportError("seglab.torch needs PyTorch, which is not installed: "
-                      "pip install 'seglab[torch]' (it pins torch==2.13.0)") from exc
+torch = import_torch("seglab.torch")
 
 __all__ = ["LOSSES", "Loss", "loss"]
 

@@ -12,15 +12,10 @@ Explained in the book's experiments (the study of losses under three models).
 
 from __future__ import annotations
 
+from seglab._optional import import_torch
 from seglab._validation import check_int
 
-try:
-    import torch
-except ModuleNotFoundError as exc:
-    if exc.name != "torch":
-        raise
-    raise ImportError("seglab.torch_models needs PyTorch, which is not installed: "
-                      "pip install 'seglab[torch]' (it pins torch==2.13.0)") from exc
+torch = import_torch("seglab.torch_models")
 
 __all__ = ["UNet"]
 
