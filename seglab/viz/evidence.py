@@ -194,7 +194,7 @@ def contrast_figure(summary, *, loss="dinkelbach", threshold="half", metric="dic
     matplotlib.figure.Figure
         One panel per task and foreground fraction (as :func:`forest_figure`), one line
         per other side ``other (threshold)`` in the order of the rows: the estimate
-        :math:`m(	ext{loss}) - m(	ext{other})` as a dot and its 95 % paired interval
+        :math:`m(\text{loss}) - m(\text{other})` as a dot and its 95 % paired interval
         as a segment, blue when it lies above 0, vermillion when below, grey when it
         contains 0; a dashed line at 0. An undefined (NaN) difference draws nothing.
 
