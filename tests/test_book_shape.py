@@ -186,7 +186,7 @@ ALL_TEXTS = sorted(str(p.relative_to(ROOT).with_suffix("")) for p in (ROOT / "bo
 PRODUCTION = ("being written", "parallel branch", "written chapter by chapter", "not yet written",
               "this round", "we added", "was rewritten", "this rewrite", "earlier pass",
               "this pass", "todo", "fixme", "helper", "work in progress", "coming soon")
-ISSUE = re.compile(r"\bissues?\s*(?:#|no\.?\s*)?\d+|\(issue|(?<![\w&/])#\d+\b", re.I)
+ISSUE = re.compile(r"\bissues?\s*(?:#|no\.?\s*)?\d+|[(]issue|(?<![\w&/])#\d+\b", re.I)
 
 
 @pytest.mark.parametrize("page", ALL_TEXTS)
