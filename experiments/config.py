@@ -59,8 +59,10 @@ DATA = {"sizes": (256, 64, 128), "shape": (64, 64)}
 
 #: The losses of the architecture study (under all three models).
 SIX_LOSSES = ("ce", "wce", "focal", "dice", "ce_dice", "lovasz")
-#: The losses on the vessels, where boundary and topology matter.
-VESSEL_LOSSES = ("ce", "wce", "dice", "ce_dice", "lovasz", "boundary_gdl", "hausdorff_dt")
+#: The losses on the vessels, where boundary and topology matter (with the focal loss and the
+#: Dinkelbach loss, the comparisons of chapter 4's surrogate).
+VESSEL_LOSSES = ("ce", "wce", "focal", "dice", "ce_dice", "lovasz", "boundary_gdl",
+                 "hausdorff_dt", "dinkelbach")
 
 
 def make_config(*, task, fraction, model, loss, seed, steps, batch, lr, sizes=None,
