@@ -333,18 +333,20 @@ def cached(config, results=RESULTS):
     return result if result.get("config") == config else None
 
 
-def write(result, path):
-    """Write a result atomically (a temporary file renamed), so a kill leaves no half file."""
+def write(result, path, *, compact=False):
+    """Write a result atomically (a temporary file renamed), so a kill leaves no half file;
+    ``compact``: one line, no indentation (the cached runs of the study)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(result, indent=1, sort_keys=True) + "\n")
+    layout = {"separators": (",", ":")} if compact else {"indent": 1}
+    tmp.write_text(json.dumps(result, sort_keys=True, **layout) + "\n")
     os.replace(tmp, path)
 
 
 def _run_and_write(config, results):
     result = run(config)
-    write(result, result_path(config, results))
+    write(result, result_path(config, results), compact=True)
     return result
 
 

@@ -61,6 +61,9 @@ MUTATIONS = [
      "-2 / (len(images) * S_j)", "-2 / S_j"),
     ("region.md", "prop-multiclass-dice",
      "return w_k * s / np.sum(w_k * s)", "return w_k / np.sum(w_k)"),
+    ("region.md", "prop-multiclass-dice",
+     "np.isclose(loss_gd, weights_at_g @ loss_k, rtol=1e-2)",
+     "np.isclose(loss_gd, (sizes_k / n_pix) @ loss_k, rtol=1e-2)"),
 ]
 
 

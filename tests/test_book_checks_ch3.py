@@ -44,6 +44,8 @@ CASES = [
     ("crf.md", "thm-mf-coordinate", "for j in range(n_sites) if j != site)",
      "for j in range(n_sites))"),
     ("crf.md", "prop-crf-length", "dyb, dxb) / (4 * n)", "dyb, dxb) / (4.4 * n)"),
+    ("crf.md", "prop-crf-length", "L1_an * v_pairs + L2_an * h_pairs",
+     "L2_an * v_pairs + L1_an * h_pairs"),
 ]
 
 

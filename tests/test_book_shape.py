@@ -16,6 +16,7 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
+import jupytext
 import pytest
 from browser_support import skip_or_fail, toc_documents
 from bs4 import BeautifulSoup
@@ -33,6 +34,10 @@ CHAPTER = re.compile(r"^book/ch(\d+)/")
 CHAPTER_PAGES = [d for d in PAGES if CHAPTER.match(d)]
 # The teaching guide (book/teaching): no results or checks, but the same opening and summary.
 TEACHING_PAGES = [d for d in PAGES if d.startswith("book/teaching/")]
+# The labs (notebooks/*.ipynb of the table of contents) are read like a chapter page: objectives,
+# folded checks, graded questions with their answers, and a summary.
+LABS = [d for d in toc_documents()
+        if d.startswith("notebooks/") and (ROOT / f"{d}.ipynb").exists()]
 # Rewritten with its own check cells, summary and exercises; folded when that rewrite lands.
 PENDING: set[str] = set()
 
@@ -44,7 +49,11 @@ def _params(pages):
 
 
 def _text(document):
-    return (ROOT / f"{document}.md").read_text(encoding="utf-8")
+    """The MyST text of a page; a lab notebook is read through its MyST rendering (jupytext)."""
+    path = ROOT / f"{document}.md"
+    if path.exists():
+        return path.read_text(encoding="utf-8")
+    return jupytext.writes(jupytext.read(ROOT / f"{document}.ipynb"), fmt="md:myst")
 
 
 def _code_cells(document):
@@ -99,7 +108,7 @@ def _section(document, title):
     return body
 
 
-@pytest.mark.parametrize("page", _params(PAGES))
+@pytest.mark.parametrize("page", _params(PAGES + LABS))
 def test_check_cells_are_folded_with_a_label(page):
     checks = _check_cells(page)
     for cell, label in checks:
@@ -107,6 +116,7 @@ def test_check_cells_are_folded_with_a_label(page):
         assert "hide-input" in cell.metadata.get("tags", []), f"{page}: not folded: {first}"
         assert label.startswith(CHECKED) and len(label) > len(CHECKED) + 10, (
             f"{page}: the check starting {first!r} has no 'Checked in code: …' label")
+        assert "\n" not in label, f"{page}: the label of {first!r} is not one line"
         assert cell.metadata["mystnb"].get("code_prompt_hide"), f"{page}: {first}"
 
 
@@ -118,10 +128,38 @@ def test_teaching_cells_are_few():
     assert checks > 100 and len(teaching) <= 8, teaching
 
 
-@pytest.mark.parametrize("page", _params(CHAPTER_PAGES))
+@pytest.mark.parametrize("page", _params(CHAPTER_PAGES + LABS))
 def test_exercises_carry_a_difficulty_mark(page):
     for title in _exercise_titles(page):
         assert title.startswith(MARKS), f"{page}: exercise {title!r} has no ★ mark"
+
+
+def _labelled(document, directive):
+    """(label, option lines) of every ``directive`` block of the page, outside code."""
+    text = "\n".join(_lines_outside_code(document))
+    if directive == "exercise":
+        pattern = (r"^\s*(?:`{3,}|:{3,})\{exercise\}[^\n]*\n((?:\s*:[^\n]*\n)*?)"
+                   r"\s*:label: (\S+)")
+        return [(m.group(2), m.group(1)) for m in re.finditer(pattern, text, re.M)]
+    pattern = r"^\s*(?:`{3,}|:{3,})\{solution(?:-start)?\} (\S+)\n((?:\s*:[^\n]*\n)*)"
+    return [(m.group(1), m.group(2)) for m in re.finditer(pattern, text, re.M)]
+
+
+@pytest.mark.parametrize("page", _params(CHAPTER_PAGES + LABS))
+def test_every_exercise_has_its_solution_in_a_dropdown(page):
+    exercises = [label for label, _ in _labelled(page, "exercise")]
+    assert len(exercises) == len(_exercise_titles(page)), f"{page}: an exercise has no label"
+    solutions = dict(_labelled(page, "solution"))
+    for label in exercises:
+        assert label in solutions, f"{page}: exercise {label} has no solution"
+        assert re.search(r":class:[^\n]*\bdropdown\b", solutions[label]), (
+            f"{page}: the solution of {label} is not in a dropdown")
+
+
+def test_the_labs_have_graded_questions_with_answers():
+    assert LABS, "no lab notebook in the table of contents"
+    for lab in LABS:
+        assert len(_exercise_titles(lab)) >= 3, f"{lab}: too few questions"
 
 
 @pytest.mark.parametrize("chapter", sorted({CHAPTER.match(d).group(1) for d in CHAPTER_PAGES}))
@@ -140,10 +178,32 @@ def test_no_text_about_how_the_book_was_produced(page):
         assert phrase not in text, f"{page}: {phrase!r}"
 
 
-@pytest.mark.parametrize("page", _params(CHAPTER_PAGES + TEACHING_PAGES))
+# Every text a reader sees: the book's MyST sources (API pages, front and back matter included)
+# and every notebook, labs and the classroom dashboard.
+ALL_TEXTS = sorted(str(p.relative_to(ROOT).with_suffix("")) for p in (ROOT / "book").rglob("*.md")
+                   if "_build" not in p.parts) + sorted(
+    str(p.relative_to(ROOT).with_suffix("")) for p in (ROOT / "notebooks").glob("*.ipynb"))
+PRODUCTION = ("being written", "parallel branch", "written chapter by chapter", "not yet written",
+              "this round", "we added", "was rewritten", "this rewrite", "earlier pass",
+              "this pass", "todo", "fixme", "helper", "work in progress", "coming soon")
+ISSUE = re.compile(r"\bissues?\s*(?:#|no\.?\s*)?\d+|[(]issue|(?<![\w&/])#\d+\b", re.I)
+
+
+@pytest.mark.parametrize("page", ALL_TEXTS)
+def test_no_prose_about_how_the_book_was_produced(page):
+    # Prose only: code may name its helper functions; the teaching guide's "session" is a class.
+    prose = "\n".join(_lines_outside_code(page))
+    lowered = prose.lower()
+    phrases = PRODUCTION + (() if page.startswith("book/teaching/") else ("session",))
+    found = [p for p in phrases if re.search(rf"\b{re.escape(p)}\b", lowered)]
+    assert not found, f"{page}: {found}"
+    assert not ISSUE.search(prose), f"{page}: {ISSUE.search(prose).group(0)!r}"
+
+
+@pytest.mark.parametrize("page", _params(CHAPTER_PAGES + TEACHING_PAGES + LABS))
 def test_objectives_near_the_top(page):
     lines = _lines_outside_code(page)
-    learn = re.compile(r"^\s*`{3,}\{admonition\} You will learn")
+    learn = re.compile(r"^\s*(`{3,}|:{3,})\{admonition\} You will learn")
     heads = [i for i, line in enumerate(lines) if learn.match(line)]
     assert len(heads) == 1, f"{page}: no (or several) 'You will learn' admonitions"
     first_result = next((i for i, line in enumerate(lines)
@@ -153,14 +213,14 @@ def test_objectives_near_the_top(page):
         f"{page}: 'You will learn' comes after the first section or result")
     items = []
     for line in lines[heads[0] + 1:]:
-        if re.match(r"^\s*`{3,}\s*$", line):
+        if re.match(r"^\s*(`{3,}|:{3,})\s*$", line):
             break
         if re.match(r"^\s*[-*] |^\s*\d+\. ", line):
             items.append(line)
     assert 3 <= len(items) <= 5, f"{page}: {len(items)} objectives"
 
 
-@pytest.mark.parametrize("page", _params(CHAPTER_PAGES + TEACHING_PAGES))
+@pytest.mark.parametrize("page", _params(CHAPTER_PAGES + TEACHING_PAGES + LABS))
 def test_summary_links_every_result(page):
     summary = _section(page, "Summary")
     assert summary is not None, f"{page}: no '## Summary' section"
@@ -183,7 +243,7 @@ def _soup(document):
     return BeautifulSoup(path.read_text(encoding="utf-8"), "html.parser")
 
 
-@pytest.mark.parametrize("page", _params(PAGES))
+@pytest.mark.parametrize("page", _params(PAGES + LABS))
 def test_checks_render_folded_under_their_label(page):
     labels = [label for _, label in _check_cells(page)]
     soup = _soup(page)
@@ -203,3 +263,35 @@ def test_every_page_is_covered():
     for document in CHAPTER_PAGES:
         by_chapter[CHAPTER.match(document).group(1)].append(document)
     assert sorted(by_chapter) == ["1", "2", "3", "4"] and len(PAGES) >= 18
+
+
+def _heading(tag):
+    """A heading's text without its section number and permalink: "2.5.8. Summary#" → "Summary"."""
+    text = tag.get_text(" ", strip=True).rstrip("#¶").strip()
+    return re.sub(r"^(\d+\.)+\s*", "", text)
+
+
+@pytest.mark.parametrize("page", _params(CHAPTER_PAGES + LABS))
+def test_the_built_page_opens_with_objectives_and_ends_with_a_summary(page):
+    soup = _soup(page)
+    article = soup.select_one("article") or soup
+    order = list(article.descendants)
+    position = {id(node): i for i, node in enumerate(order)}
+    learn = [a for a in article.select("div.admonition")
+             if (t := a.select_one("p.admonition-title")) and t.get_text(strip=True)
+             == "You will learn"]
+    assert len(learn) == 1, f"{page}: {len(learn)} 'You will learn' boxes in the built page"
+    assert 3 <= len(learn[0].select("li")) <= 5, f"{page}: objectives"
+    sections = article.find_all("h2")
+    results = [d for d in article.select("div.proof")
+               if not d.find_parent("div", class_=["exercise", "solution"])]
+    first = min([position[id(x)] for x in sections[:1] + results[:1]], default=len(order))
+    assert position[id(learn[0])] < first, f"{page}: the objectives come after a section or result"
+    titles = [_heading(h) for h in sections]
+    assert "Summary" in titles, f"{page}: no 'Summary' section in the built page: {titles}"
+    assert titles[titles.index("Summary") + 1:] in ([], ["Exercises"]), (
+        f"{page}: sections after the summary: {titles}")
+    summary = sections[titles.index("Summary")]
+    assert summary.parent.find(["p", "li"]), f"{page}: the summary is empty"
+    after = [d for d in results if position[id(d)] > position[id(summary)]]
+    assert not after, f"{page}: results after the summary"
