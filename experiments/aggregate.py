@@ -33,6 +33,11 @@ model, loss, interaction and seed noise (:func:`variance_shares`).
   configuration without the seed, ``seeds``, ``threshold``, ``figure``, ``estimate``,
   ``low``, ``high``;
 * ``paired``: the same for the differences with the baseline, plus ``baseline``;
+* ``contrasts``: paired differences between named (loss, threshold) pairs
+  (:data:`CONTRASTS`, :func:`contrasts`) on the same task, fraction, model and budget: the
+  configuration without the seed, ``loss`` and ``threshold`` (the first side), ``other``
+  and ``other_threshold`` (the second), ``seeds`` (those the two share), ``figure``,
+  ``estimate``, ``low``, ``high`` of :math:`m(\\text{loss}) - m(\\text{other})`;
 * ``reliability``: per group, ``count``, ``confidence``, ``frequency`` of each
   probability bin (NaN in an empty bin);
 * ``architecture``: the result of :func:`architecture` (lesions at 2 %), or null;
@@ -252,9 +257,77 @@ def aggregate(runs, *, resamples=RESAMPLES, seed=BOOTSTRAP_SEED, baseline=BASELI
                  **reliability({k: np.concatenate([r["calibration"][k] for r in members])
                                 for k in members[0]["calibration"]})}
                 for _, members in sorted(groups.items())],
+            "contrasts": contrasts(runs, resamples=resamples, seed=seed),
             "bootstrap": {"resamples": resamples, "seed": seed, "level": 0.95},
             "harness_version": HARNESS_VERSION, "num_runs": len(runs),
             "lesion_size_bins": _size_bins(runs)}
+
+
+#: The contrasts of :func:`contrasts`: ``(loss, threshold, other, other_threshold)``. Those of
+#: chapter 4's surrogate: the Dinkelbach-weighted cross-entropy at 1/2 (how it is used: no
+#: validation split) against the plug-in baseline (cross-entropy with a tuned threshold), the
+#: same losses at 1/2, the compound baseline at both thresholds, soft Dice, the Lovász hinge
+#: and the focal loss at 1/2; and the Dinkelbach loss with a tuned threshold against the
+#: plug-in baseline.
+CONTRASTS = (
+    ("dinkelbach", "half", "ce", "tuned"),
+    ("dinkelbach", "half", "ce", "half"),
+    ("dinkelbach", "half", "ce_dice", "half"),
+    ("dinkelbach", "half", "ce_dice", "tuned"),
+    ("dinkelbach", "half", "dice", "half"),
+    ("dinkelbach", "half", "lovasz", "half"),
+    ("dinkelbach", "half", "focal", "half"),
+    ("dinkelbach", "tuned", "ce", "tuned"),
+)
+
+
+def contrasts(runs, *, pairs=CONTRASTS, resamples=RESAMPLES, seed=BOOTSTRAP_SEED):
+    """Paired differences between named (loss, threshold) pairs of the same setting.
+
+    A setting is a task, foreground fraction, model and training budget. For each setting
+    and each ``(loss, threshold, other, other_threshold)`` of ``pairs`` whose two losses
+    were run there on common seeds, every figure's difference
+    :math:`m(\\text{loss at threshold}) - m(\\text{other at other\\_threshold})`, with the
+    paired bootstrap of :func:`aggregate`: the same draws of test images and seeds for both
+    sides (and for every contrast of the setting on the same seeds, so that the contrasts
+    of a setting add up resample by resample). Its estimate is the difference of the two
+    rows' estimates when both losses have the same seeds; a contrast of a pair with itself
+    is 0 in every resample.
+
+    Returns the rows (settings in sorted order, then the order of ``pairs``, then the
+    figures), each the setting's configuration without the seed, ``loss``, ``threshold``,
+    ``other``, ``other_threshold``, ``seeds``, ``figure``, ``estimate``, ``low``, ``high``.
+    """
+    settings = {}
+    for run in runs:
+        config = run["config"]
+        by_seed = settings.setdefault(group_key(config, ""), {}).setdefault(config["loss"], {})
+        by_seed[config["seed"]] = run
+    out = []
+    for k, (_, losses) in enumerate(sorted(settings.items())):
+        draws, values = {}, {}  # by common seeds; by (loss, threshold, common seeds)
+        for loss, threshold, other, other_threshold in pairs:
+            if loss not in losses or other not in losses:
+                continue
+            common = tuple(sorted(set(losses[loss]) & set(losses[other])))
+            if not common:
+                continue
+            if common not in draws:
+                rng = np.random.default_rng([seed, 2, k, *common])
+                num_images = len(losses[loss][common[0]]["per_image"]["half"]["tp"])
+                draws[common] = _draws(num_images, len(common), resamples, rng)
+            for key in ((loss, threshold), (other, other_threshold)):
+                if (*key, common) not in values:
+                    values[(*key, common)] = _values([losses[key[0]][s] for s in common],
+                                                   key[1], *draws[common])
+            a, b = values[loss, threshold, common], values[other, other_threshold, common]
+            config = {key: v for key, v in losses[loss][common[0]]["config"].items()
+                      if key not in ("seed", "hash")}
+            for name in a:
+                out.append({**config, "threshold": threshold, "other": other,
+                            "other_threshold": other_threshold, "seeds": list(common),
+                            "figure": name, **_interval(a[name] - b[name])})
+    return out
 
 
 def _size_bins(runs):

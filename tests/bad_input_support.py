@@ -535,8 +535,13 @@ def _evidence_cases(public):
                "reliability": [{"task": "lesions", "fraction": 0.02, "model": "unet",
                                 "loss": "ce", "count": [90, 0, 10],
                                 "confidence": [0.1, math.nan, 0.8],
-                                "frequency": [0.05, math.nan, 0.9]}]}
+                                "frequency": [0.05, math.nan, 0.9]}],
+               "contrasts": [{**row, "loss": "dinkelbach", "threshold": "half", "other": "ce",
+                              "other_threshold": "tuned", "estimate": -0.02, "low": -0.03,
+                              "high": -0.01}]}
     return {
+        "contrast_figure": Case(_const(public["contrast_figure"]), (summary,),
+                                {"loss": "dinkelbach", "model": "unet"}, few=True),
         "forest_figure": Case(_const(public["forest_figure"]), (summary,),
                               {"metric": "dice_pooled", "model": "unet"}, few=True),
         "reliability_figure": Case(_const(public["reliability_figure"]), (summary,),

@@ -207,6 +207,59 @@ def test_bootstrap_intervals_and_paired_differences():
     assert again["rows"] == out["rows"]
 
 
+def test_contrasts_are_paired_differences_of_named_pairs():
+    rng = np.random.default_rng(1)
+    losses = ("dinkelbach", "ce", "ce_dice", "dice", "lovasz", "focal")
+    runs = []
+    for seed in range(3):
+        for loss in losses:
+            run = _fake_run(seed, loss, rng)
+            tuned = _fake_run(seed, loss, rng)["per_image"]["half"]  # another threshold
+            runs.append({**run, "per_image": {**run["per_image"], "tuned": tuned}})
+    runs = [r for r in runs if (r["config"]["loss"], r["config"]["seed"]) != ("focal", 2)]
+    out = aggregate.aggregate(runs, resamples=200)
+    got = {(r["loss"], r["threshold"], r["other"], r["other_threshold"], r["figure"]): r
+           for r in out["contrasts"]}
+    assert {key[:4] for key in got} == set(aggregate.CONTRASTS)
+    figures = {r["figure"] for r in out["rows"]}
+    assert {key[4] for key in got} == figures
+    rows = {(r["loss"], r["threshold"], r["figure"]): r["estimate"] for r in out["rows"]}
+    for (loss, threshold, other, other_threshold, figure), row in got.items():
+        assert row["low"] <= row["estimate"] <= row["high"] or figure == "ece"
+        if other == "focal":  # seed 2 of focal is missing: the two share seeds 0 and 1
+            assert row["seeds"] == [0, 1]
+            continue
+        assert row["seeds"] == [0, 1, 2]
+        # The estimate is the difference of the two rows' estimates.
+        assert row["estimate"] == pytest.approx(rows[loss, threshold, figure]
+                                                - rows[other, other_threshold, figure],
+                                                abs=1e-12)
+    focal = got["dinkelbach", "half", "focal", "half", "dice_pooled"]
+    direct = [np.mean([2 * r["per_image"]["half"]["tp"].sum()
+                       / (2 * r["per_image"]["half"]["tp"].sum() + r["per_image"]["half"]["fp"]
+                          .sum() + r["per_image"]["half"]["fn"].sum())
+                       for r in runs if r["config"]["loss"] == loss
+                       and r["config"]["seed"] < 2]) for loss in ("dinkelbach", "focal")]
+    assert focal["estimate"] == pytest.approx(direct[0] - direct[1])
+    # A pair with itself is exactly 0 in every resample; a twin loss too (same draws).
+    twin = [{**r, "config": {**r["config"], "loss": "lovasz"}} for r in runs
+            if r["config"]["loss"] == "dinkelbach"]
+    plain = [r for r in runs if r["config"]["loss"] != "lovasz"]
+    same = aggregate.contrasts(plain + twin, resamples=200,
+                               pairs=[("ce", "tuned", "ce", "tuned"),
+                                      ("dinkelbach", "half", "lovasz", "half")])
+    assert len(same) == 2 * len(figures)
+    assert all(r["estimate"] == r["low"] == r["high"] == 0.0 for r in same)
+    # Other settings are not mixed: a different fraction is its own setting.
+    moved = [{**r, "config": {**r["config"], "fraction": 0.02}} for r in runs
+             if r["config"]["loss"] in ("dinkelbach", "ce")]
+    both = aggregate.contrasts(runs + moved, resamples=50)
+    assert {(r["fraction"], r["other"]) for r in both if r["fraction"] == 0.02} \
+        == {(0.02, "ce")}
+    # Reproducible.
+    assert aggregate.aggregate(runs, resamples=200)["contrasts"] == out["contrasts"]
+
+
 # ------------------------------------------------------------------------ cache, resume
 
 

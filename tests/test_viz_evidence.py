@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from seglab.viz.evidence import forest_figure, reliability_figure
+from seglab.viz.evidence import contrast_figure, forest_figure, reliability_figure
 
 
 def _summary():
@@ -29,7 +29,16 @@ def _summary():
     rows = [{"task": "lesions", "fraction": 0.02, "model": "unet", "loss": "ce",
              "threshold": "half", "figure": "ece", "estimate": 0.0123, "low": 0.01,
              "high": 0.02}]
-    return {"paired": paired, "reliability": reliability, "rows": rows}
+    contrasts = [{**row, "loss": "dinkelbach", "threshold": threshold, "other": other,
+                  "other_threshold": other_threshold, "estimate": estimate, "low": low,
+                  "high": high}
+                 for row in paired if row["loss"] == "ce" and row["model"] == "unet"
+                 and row["threshold"] == "half"
+                 for (other, other_threshold), (estimate, low, high), threshold in [
+                     (("ce", "tuned"), (row["estimate"], row["low"], row["high"]), "half"),
+                     (("focal", "half"), (0.1, 0.05, 0.2), "half"),
+                     (("ce", "tuned"), (0.3, 0.2, 0.4), "tuned")]]
+    return {"paired": paired, "reliability": reliability, "rows": rows, "contrasts": contrasts}
 
 
 def _segments(ax):
@@ -82,6 +91,28 @@ def test_forest_selects_model_and_metric():
         forest_figure([])
     with pytest.raises(ValueError, match="paired"):
         forest_figure({})
+
+
+def test_contrast_panels_hold_the_contrasts_of_one_loss_and_threshold():
+    fig = contrast_figure(_summary())
+    assert [ax.get_title() for ax in fig.axes] == ["lesions, 0.5%", "lesions, 10%", "vessels"]
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["ce (tuned)",
+                                                                     "focal (half)"]
+    # ce (tuned) at the top (y = 1), focal (half) below (y = 0); the dinkelbach-tuned row of
+    # the same panel is not drawn.
+    assert _segments(fig.axes[0]) == [(0, 0.05, 0.2), (1, -0.2, 0.05)]
+    assert _segments(fig.axes[1]) == [(0, 0.05, 0.2), (1, -0.08, -0.02)]
+    assert "dinkelbach" in fig.axes[0].get_xlabel()
+    tuned = contrast_figure(_summary(), threshold="tuned")
+    assert _segments(tuned.axes[0]) == [(0, 0.2, 0.4)]
+    with pytest.raises(ValueError, match="loss 'ce'"):
+        contrast_figure(_summary(), loss="ce")
+    with pytest.raises(ValueError, match="contrasts"):
+        contrast_figure({"paired": []})
+    with pytest.raises(ValueError, match="threshold"):
+        contrast_figure(_summary(), threshold="best")
+    with pytest.raises(TypeError, match="loss"):
+        contrast_figure(_summary(), loss=3)
 
 
 def test_reliability_curves_are_the_nonempty_bins():

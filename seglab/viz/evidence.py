@@ -1,6 +1,6 @@
 r"""The study's evidence: paired differences in a forest plot, and reliability diagrams.
 
-Both figures draw from the summary that ``python -m experiments aggregate`` writes
+The figures draw from the summary that ``python -m experiments aggregate`` writes
 (``experiments/results/summary.json``, read with ``json.load``): a mapping with
 
 * ``'paired'``: rows of paired differences against the baseline loss, each with the
@@ -10,16 +10,22 @@ Both figures draw from the summary that ``python -m experiments aggregate`` writ
 * ``'reliability'``: per group (task, fraction, model, loss), the pixel ``count``, mean
   predicted probability ``confidence`` and observed foreground ``frequency`` of each
   equal-width probability bin (NaN in an empty bin);
-* ``'rows'``: estimates with intervals, among them the ``'ece'`` of each group.
+* ``'rows'``: estimates with intervals, among them the ``'ece'`` of each group;
+* ``'contrasts'``: rows of paired differences of a ``loss`` at a ``threshold`` with an
+  ``other`` loss at an ``other_threshold`` (same keys as ``'paired'`` otherwise).
 
 * :func:`forest_figure`: the difference of each loss with the baseline, one panel per
   task and foreground fraction;
+* :func:`contrast_figure`: the same for the ``'contrasts'`` rows (one loss at one
+  threshold against named losses at named thresholds: the loss, ``threshold``,
+  ``other``, ``other_threshold``);
 * :func:`reliability_figure`: observed frequency against predicted probability, one
   curve per loss, with the pixel count of each bin below.
 
 Nothing is computed here but the layout: the numbers are the summary's.
 
-Explained in the book, in the results of the experiments (``experiments/``).
+Explained in the book, in the results of the experiments (``experiments/``) and in the
+experiment of chapter 4's surrogate loss.
 """
 
 import math
@@ -32,7 +38,7 @@ from matplotlib.ticker import MaxNLocator
 from .._validation import check_choice
 from .style import DPI, OKABE_ITO
 
-__all__ = ["forest_figure", "reliability_figure"]
+__all__ = ["contrast_figure", "forest_figure", "reliability_figure"]
 
 _THRESHOLDS = ("half", "tuned")
 _SERIES = ("blue", "vermillion", "bluish green", "orange", "reddish purple", "sky blue",
@@ -129,14 +135,22 @@ def forest_figure(summary, *, metric="dice_pooled", threshold="tuned", model="un
         panels.setdefault((row.get("task"), row.get("fraction")), {})[row["loss"]] = row
         if row["loss"] not in losses:
             losses.append(row["loss"])
-    keys = sorted(panels, key=_panel_order)
     baseline = chosen[0].get("baseline", "baseline")
-    fig = Figure(figsize=(2.6 * len(keys) + 1.2, 0.32 * len(losses) + 1.3), dpi=DPI)
+    return _forest(panels, losses, xlabel=f"{metric} − {baseline}",
+                   title=f"{model}, threshold {threshold}: paired difference with {baseline} "
+                         f"(95 % interval)")
+
+
+def _forest(panels, labels, *, xlabel, title):
+    """One panel per (task, fraction) of ``panels`` (a dict of label -> row), one line per
+    label: the row's estimate as a dot, its interval as a segment coloured by its side of 0."""
+    keys = sorted(panels, key=_panel_order)
+    fig = Figure(figsize=(2.6 * len(keys) + 1.2, 0.32 * len(labels) + 1.3), dpi=DPI)
     axes = fig.subplots(1, len(keys), sharey=True, squeeze=False)[0]
-    positions = np.arange(len(losses))[::-1]
+    positions = np.arange(len(labels))[::-1]
     for ax, key in zip(axes, keys, strict=True):
-        for y, loss in zip(positions, losses, strict=True):
-            row = panels[key].get(loss)
+        for y, label in zip(positions, labels, strict=True):
+            row = panels[key].get(label)
             if row is None:
                 continue
             estimate, low, high = (float(row[k]) for k in ("estimate", "low", "high"))
@@ -148,16 +162,80 @@ def forest_figure(summary, *, metric="dice_pooled", threshold="tuned", model="un
             ax.plot([estimate], [y], "o", color=colour, ms=5)
         ax.axvline(0.0, color="0.3", lw=0.8, ls="--")
         ax.set_title(_panel_title(*key), fontsize=9)
-        ax.set_xlabel(f"{metric} − {baseline}", fontsize=8)
+        ax.set_xlabel(xlabel, fontsize=8)
         ax.tick_params(labelsize=8)
         ax.xaxis.set_major_locator(MaxNLocator(4))
-    axes[0].set_yticks(positions, losses)
-    axes[0].set_ylim(-0.7, len(losses) - 0.3)
-    fig.suptitle(f"{model}, threshold {threshold}: paired difference with {baseline} "
-                 f"(95 % interval)", fontsize=9)
+    axes[0].set_yticks(positions, labels)
+    axes[0].set_ylim(-0.7, len(labels) - 0.3)
+    fig.suptitle(title, fontsize=9)
     fig.tight_layout()
     return fig
 
+
+def contrast_figure(summary, *, loss="dinkelbach", threshold="half", metric="dice_pooled",
+                    model="unet"):
+    r"""Paired differences of one loss with the others it is contrasted with (forest plot).
+
+    Parameters
+    ----------
+    summary : mapping
+        The study's summary (module notes); its ``'contrasts'`` rows are drawn.
+    loss : str, default 'dinkelbach'
+        The first side of the contrasts (the rows' ``loss``).
+    threshold : {'half', 'tuned'}, default 'half'
+        The threshold of its predictions (the rows' ``threshold``).
+    metric : str, default 'dice_pooled'
+        The figure compared (the rows' ``figure``).
+    model : str, default 'unet'
+        The model of the runs.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        One panel per task and foreground fraction (as :func:`forest_figure`), one line
+        per other side ``other (threshold)`` in the order of the rows: the estimate
+        :math:`m(\text{loss}) - m(\text{other})` as a dot and its 95 % paired interval
+        as a segment, blue when it lies above 0, vermillion when below, grey when it
+        contains 0; a dashed line at 0. An undefined (NaN) difference draws nothing.
+
+    Raises
+    ------
+    TypeError
+        If ``summary`` is not a mapping or an option is not a string.
+    ValueError
+        If ``summary`` has no list of ``'contrasts'`` rows, ``threshold`` is not one of
+        its choices, or no row has this loss, threshold, metric and model.
+
+    Examples
+    --------
+    >>> from seglab.viz.evidence import contrast_figure
+    >>> row = {"task": "vessels", "fraction": None, "model": "unet", "loss": "dinkelbach",
+    ...        "threshold": "half", "figure": "dice_pooled"}
+    >>> summary = {"contrasts": [{**row, "other": "ce", "other_threshold": "tuned",
+    ...                           "estimate": -0.02, "low": -0.03, "high": -0.01}]}
+    >>> fig = contrast_figure(summary)
+    >>> [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    ['ce (tuned)']
+    """
+    rows = _rows(summary, "contrasts")
+    _check_str(loss, "loss")
+    check_choice(threshold, "threshold", _THRESHOLDS)
+    _check_str(metric, "metric")
+    _check_str(model, "model")
+    chosen = [row for row in rows if row.get("loss") == loss and row.get("figure") == metric
+              and row.get("threshold") == threshold and row.get("model") == model]
+    if not chosen:
+        raise ValueError(f"no contrast of loss {loss!r} at threshold {threshold!r}, metric "
+                         f"{metric!r}, model {model!r}")
+    panels, labels = {}, []
+    for row in chosen:
+        label = f"{row['other']} ({row['other_threshold']})"
+        panels.setdefault((row.get("task"), row.get("fraction")), {})[label] = row
+        if label not in labels:
+            labels.append(label)
+    return _forest(panels, labels, xlabel=f"{metric}: {loss} − other",
+                   title=f"{model}, {loss} at threshold {threshold} minus each other loss "
+                         f"(95 % paired interval)")
 
 def reliability_figure(summary, *, task="lesions", fraction=0.02, model="unet", losses=None):
     r"""Reliability diagram: observed foreground frequency against predicted probability.
