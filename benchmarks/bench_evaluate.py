@@ -172,6 +172,38 @@ def one_thread(func, *args, **kwargs):
         surface._KDTREE_WORKERS.reset(token)
 
 
+HEAP_ENV = {"MALLOC_MMAP_THRESHOLD_": "134217728", "MALLOC_TRIM_THRESHOLD_": "134217728"}
+FRESH = """
+import sys, time
+from seglab.evaluation import evaluate_dataset
+pred, ref, repeats = sys.argv[1], sys.argv[2], int(sys.argv[3])
+metrics = {metrics!r}
+evaluate_dataset(pred, ref, metrics=metrics)
+seconds = []
+for _ in range(repeats):
+    start = time.perf_counter()
+    evaluate_dataset(pred, ref, metrics=metrics)
+    seconds.append(time.perf_counter() - start)
+print(sorted(seconds)[len(seconds) // 2])
+"""
+
+
+def fresh_serial(pred_dir, ref_dir, repeats, env):
+    """Median wall time of seglab serial in a new process whose environment adds ``env``.
+
+    glibc reads its ``MALLOC_*_`` variables when a process starts: ``HEAP_ENV`` gives a
+    serial run the heap that a Dask task keeps (see seglab.evaluation._task_heap).
+    """
+    import subprocess
+
+    # a distributed nanny leaves MALLOC_TRIM_THRESHOLD_ in this process's os.environ
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
+    out = subprocess.run([sys.executable, "-c", FRESH.format(metrics=METRICS), pred_dir,
+                          ref_dir, str(repeats)], env={**clean, **env}, check=True,
+                         capture_output=True, text=True)
+    return float(out.stdout.split()[-1])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cases", type=int, default=20)
@@ -179,12 +211,16 @@ def main():
     parser.add_argument("--skip-seg-metrics", action="store_true")
     parser.add_argument("--repeats", type=int, default=3,
                         help="runs of seglab, Dask and MONAI (median); seg-metrics runs once")
+    parser.add_argument("--skip-monai", action="store_true",
+                        help="leave MONAI out (no PyTorch needed): seglab serial and Dask only")
     parser.add_argument("--torch-threads", type=int, default=1)
     args = parser.parse_args()
     import distributed
-    import torch
 
-    torch.set_num_threads(args.torch_threads)
+    if not args.skip_monai:
+        import torch
+
+        torch.set_num_threads(args.torch_threads)
     folder = tempfile.mkdtemp(prefix="bench-evaluate-")
     pred_dir, ref_dir = write_synthetic_dataset(
         folder, num_cases=args.cases, shape=(args.size,) * 3, spacing=SPACING,
@@ -200,7 +236,8 @@ def main():
     wp, wr = write_synthetic_dataset(warm, num_cases=1, shape=(24,) * 3, spacing=SPACING,
                                      format="nifti", empty_fraction=0.0)
     evaluate_dataset(wp, wr, metrics=METRICS)
-    monai_loop(wp, wr, sorted(os.listdir(wr)))
+    if not args.skip_monai:
+        monai_loop(wp, wr, sorted(os.listdir(wr)))
 
     times, values = {}, {}
     start = time.perf_counter()
@@ -234,8 +271,11 @@ def main():
         for key in runs:
             times[key] = float(np.median(seconds[key]))
             values[key] = values_by_case(values[key])
-    times["monai"], values["monai"] = timed_median(
-        lambda: monai_loop(pred_dir, ref_dir, files), "MONAI loop", args.repeats)
+    fresh = {name: fresh_serial(pred_dir, ref_dir, args.repeats, env)
+             for name, env in (("default", {}), ("heap", HEAP_ENV))}
+    if not args.skip_monai:
+        times["monai"], values["monai"] = timed_median(
+            lambda: monai_loop(pred_dir, ref_dir, files), "MONAI loop", args.repeats)
     pooled = values_by_case(evaluate_dataset(pred_dir, ref_dir, metrics=METRICS,
                                              conventions=Conventions(combine="pooled")))
     if not args.skip_seg_metrics:
@@ -249,6 +289,8 @@ def main():
     for key, seconds in times.items():
         print(f"{labels[key]:34} {seconds:9.2f} {seconds / args.cases:11.3f}")
     print(f"(LocalCluster start-up, not timed above: {startup:.2f} s)")
+    print(f"seglab serial in a fresh process, median of {args.repeats}: {fresh['default']:.2f} s; "
+          f"with {' '.join(f'{k}={v}' for k, v in HEAP_ENV.items())}: {fresh['heap']:.2f} s")
 
     failed = False
     cases = [f.split(".")[0] for f in files]
@@ -269,10 +311,17 @@ def main():
         print(f"  {labels[slow]} / {labels[fast]}: {ratio:6.1f}x (>= {TARGETS[key]}x) "
               f"{'ok' if ok else 'MISSED'}")
     print(f"  {labels['seglab-1']} / {labels['dask']}: "
-          f"{times['seglab-1'] / times['dask']:6.1f}x (no target)")
+          f"{times['seglab-1'] / times['dask']:6.2f}x (no target)")
+    print(f"  {labels['seglab']} / ({labels['dask']} + its start-up): "
+          f"{times['seglab'] / (times['dask'] + startup):6.2f}x (no target: a cluster started "
+          f"for one run)")
+    print(f"  seglab serial with the heap settings (fresh process) / {labels['dask']}: "
+          f"{fresh['heap'] / times['dask']:6.2f}x (no target)")
     print("\nlargest absolute differences of the values:")
-    diff = max_difference(values["seglab"], values["monai"])
-    print("  seglab defaults vs MONAI: " + ", ".join(f"{m} {d:.2e}" for m, d in diff.items()))
+    if "monai" in values:
+        diff = max_difference(values["seglab"], values["monai"])
+        print("  seglab defaults vs MONAI: "
+              + ", ".join(f"{m} {d:.2e}" for m, d in diff.items()))
     if "seg-metrics" in values:
         diff = max_difference(pooled, values["seg-metrics"])
         print("  seglab combine='pooled' vs seg-metrics: "
