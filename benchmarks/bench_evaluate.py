@@ -65,6 +65,13 @@ finishes first (a single case). In the other direction, the Dask tasks keep a he
 serial does not have: glibc's adaptive thresholds cost a serial run 12,000-36,000 page
 faults (15-25 % of its CPU); a serial run in a process started with ``HEAP_ENV`` (the
 last line of the ratios) has none of them, which is the fairer baseline for the tasks.
+Measured (``--repeats 7``, ``--skip-monai --skip-seg-metrics``, nice 0, before and after
+alternating, medians of the rounds): at load 3.3-3.9, serial / Dask 1.53x and 1.39x
+before, 1.67x and 1.51x after (one thread / Dask 1.41x, 1.30x before; 1.46x, 1.42x
+after); at load 4.3-5.0 after, 1.67x (1.54x); at load 5-7 both 1.3-1.8x, spread by
+the load. Serial got 0.9-1.05 cores in these rounds, never its 1.15, and its one-thread
+run was the faster of the two; the cluster start-up (1.2-2.5 s) turns every ratio that
+counts it below 0.5x.
 
 Needs the extra ``seglab[evaluate]`` and ``pip install -r benchmarks/requirements.txt``
 (MONAI, PyTorch CPU, seg-metrics; ``--skip-monai --skip-seg-metrics`` time seglab serial
