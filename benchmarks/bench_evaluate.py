@@ -49,9 +49,34 @@ The 1.7x target needs both cores: serial already uses 1.15 cores for the k-d tre
 2 cores bound the ratio near 2 / 1.15 = 1.74x, and on a loaded shared machine the
 session's share bounds it near 1.
 
+Second pass (load 5-7, CPU accounting rather than wall time). The driver walked and
+hashed every task's paths and plan (``dask.delayed(pure=True)`` over lists of tuples):
+9 ms of its main thread per run, the first task starting 31 ms after the call; opaque
+batches in one ``client.map`` take 3 ms and the first task starts after 8 ms (medians
+of 10). Each task gave its heap back at its end, so the next one faulted it in again:
+about 1,100 page faults (some 6 ms CPU) per task, 9,000 per run in the workers; the
+heap is now kept until 1 s after the last task of a run (2,300 faults per run from a
+cold start, worker CPU 0.545 -> 0.514 s, medians of 8). The batches start with the
+largest pairs and shrink to single cases (5, 5, 3, 2, 2, 1, 1, 1 for 20 cases on 2
+workers). What is left between Dask and 2x: serial's 1.15 cores; an idle LocalCluster
+burns about 0.13 cores (scheduler and nannies in the driver 0.05, each worker 0.04);
+about 10 ms after the last task to gather and reduce, and the wait of the worker that
+finishes first (a single case). In the other direction, the Dask tasks keep a heap that
+serial does not have: glibc's adaptive thresholds cost a serial run 12,000-36,000 page
+faults (15-25 % of its CPU); a serial run in a process started with ``HEAP_ENV`` (the
+last line of the ratios) has none of them, which is the fairer baseline for the tasks.
+Measured (``--repeats 7``, ``--skip-monai --skip-seg-metrics``, nice 0, before and after
+alternating, medians of the rounds): at load 3.3-3.9, serial / Dask 1.53x and 1.39x
+before, 1.67x and 1.51x after (one thread / Dask 1.41x, 1.30x before; 1.46x, 1.42x
+after); at load 4.3-5.0 after, 1.67x (1.54x); at load 5-7 both 1.3-1.8x, spread by
+the load. Serial got 0.9-1.05 cores in these rounds, never its 1.15, and its one-thread
+run was the faster of the two; the cluster start-up (1.2-2.5 s) turns every ratio that
+counts it below 0.5x.
+
 Needs the extra ``seglab[evaluate]`` and ``pip install -r benchmarks/requirements.txt``
-(MONAI, PyTorch CPU, seg-metrics). Usage:
-``python benchmarks/bench_evaluate.py [--cases 20] [--size 96] [--skip-seg-metrics]``
+(MONAI, PyTorch CPU, seg-metrics; ``--skip-monai --skip-seg-metrics`` time seglab serial
+and on Dask only). Usage: ``python benchmarks/bench_evaluate.py [--cases 20] [--size 96]
+[--repeats 3] [--skip-monai] [--skip-seg-metrics]``
 """
 
 import argparse
@@ -65,7 +90,7 @@ import numpy as np
 
 import seglab
 from seglab.data import write_synthetic_dataset
-from seglab.evaluation import Conventions, evaluate_dataset
+from seglab.evaluation import _HEAP_RELEASE, Conventions, evaluate_dataset
 
 SPACING = (0.8, 0.8, 2.0)
 METRICS = ["dice", "hausdorff", "hausdorff95", "assd"]
@@ -172,6 +197,38 @@ def one_thread(func, *args, **kwargs):
         surface._KDTREE_WORKERS.reset(token)
 
 
+HEAP_ENV = {"MALLOC_MMAP_THRESHOLD_": "134217728", "MALLOC_TRIM_THRESHOLD_": "134217728"}
+FRESH = """
+import sys, time
+from seglab.evaluation import evaluate_dataset
+pred, ref, repeats = sys.argv[1], sys.argv[2], int(sys.argv[3])
+metrics = {metrics!r}
+evaluate_dataset(pred, ref, metrics=metrics)
+seconds = []
+for _ in range(repeats):
+    start = time.perf_counter()
+    evaluate_dataset(pred, ref, metrics=metrics)
+    seconds.append(time.perf_counter() - start)
+print(sorted(seconds)[len(seconds) // 2])
+"""
+
+
+def fresh_serial(pred_dir, ref_dir, repeats, env):
+    """Median wall time of seglab serial in a new process whose environment adds ``env``.
+
+    glibc reads its ``MALLOC_*_`` variables when a process starts: ``HEAP_ENV`` gives a
+    serial run the heap that a Dask task keeps (see seglab.evaluation._task_heap).
+    """
+    import subprocess
+
+    # a distributed nanny leaves MALLOC_TRIM_THRESHOLD_ in this process's os.environ
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
+    out = subprocess.run([sys.executable, "-c", FRESH.format(metrics=METRICS), pred_dir,
+                          ref_dir, str(repeats)], env={**clean, **env}, check=True,
+                         capture_output=True, text=True)
+    return float(out.stdout.split()[-1])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--cases", type=int, default=20)
@@ -179,12 +236,16 @@ def main():
     parser.add_argument("--skip-seg-metrics", action="store_true")
     parser.add_argument("--repeats", type=int, default=3,
                         help="runs of seglab, Dask and MONAI (median); seg-metrics runs once")
+    parser.add_argument("--skip-monai", action="store_true",
+                        help="leave MONAI out (no PyTorch needed): seglab serial and Dask only")
     parser.add_argument("--torch-threads", type=int, default=1)
     args = parser.parse_args()
     import distributed
-    import torch
 
-    torch.set_num_threads(args.torch_threads)
+    if not args.skip_monai:
+        import torch
+
+        torch.set_num_threads(args.torch_threads)
     folder = tempfile.mkdtemp(prefix="bench-evaluate-")
     pred_dir, ref_dir = write_synthetic_dataset(
         folder, num_cases=args.cases, shape=(args.size,) * 3, spacing=SPACING,
@@ -200,7 +261,8 @@ def main():
     wp, wr = write_synthetic_dataset(warm, num_cases=1, shape=(24,) * 3, spacing=SPACING,
                                      format="nifti", empty_fraction=0.0)
     evaluate_dataset(wp, wr, metrics=METRICS)
-    monai_loop(wp, wr, sorted(os.listdir(wr)))
+    if not args.skip_monai:
+        monai_loop(wp, wr, sorted(os.listdir(wr)))
 
     times, values = {}, {}
     start = time.perf_counter()
@@ -222,6 +284,8 @@ def main():
             load = os.getloadavg()[0]
             cores = {}
             for key, run in runs.items():
+                if key == "dask":  # the workers have given their heap back (_HEAP_RELEASE)
+                    time.sleep(_HEAP_RELEASE + 0.5)
                 cpu = cpu_seconds(client)
                 elapsed, values[key] = timed(run)
                 cores[key] = (cpu_seconds(client) - cpu) / elapsed
@@ -234,8 +298,11 @@ def main():
         for key in runs:
             times[key] = float(np.median(seconds[key]))
             values[key] = values_by_case(values[key])
-    times["monai"], values["monai"] = timed_median(
-        lambda: monai_loop(pred_dir, ref_dir, files), "MONAI loop", args.repeats)
+    fresh = {name: fresh_serial(pred_dir, ref_dir, args.repeats, env)
+             for name, env in (("default", {}), ("heap", HEAP_ENV))}
+    if not args.skip_monai:
+        times["monai"], values["monai"] = timed_median(
+            lambda: monai_loop(pred_dir, ref_dir, files), "MONAI loop", args.repeats)
     pooled = values_by_case(evaluate_dataset(pred_dir, ref_dir, metrics=METRICS,
                                              conventions=Conventions(combine="pooled")))
     if not args.skip_seg_metrics:
@@ -249,6 +316,8 @@ def main():
     for key, seconds in times.items():
         print(f"{labels[key]:34} {seconds:9.2f} {seconds / args.cases:11.3f}")
     print(f"(LocalCluster start-up, not timed above: {startup:.2f} s)")
+    print(f"seglab serial in a fresh process, median of {args.repeats}: {fresh['default']:.2f} s; "
+          f"with {' '.join(f'{k}={v}' for k, v in HEAP_ENV.items())}: {fresh['heap']:.2f} s")
 
     failed = False
     cases = [f.split(".")[0] for f in files]
@@ -266,13 +335,20 @@ def main():
         ratio = times[slow] / times[fast]
         ok = ratio >= TARGETS[key]
         failed |= not ok
-        print(f"  {labels[slow]} / {labels[fast]}: {ratio:6.1f}x (>= {TARGETS[key]}x) "
+        print(f"  {labels[slow]} / {labels[fast]}: {ratio:6.2f}x (>= {TARGETS[key]}x) "
               f"{'ok' if ok else 'MISSED'}")
     print(f"  {labels['seglab-1']} / {labels['dask']}: "
-          f"{times['seglab-1'] / times['dask']:6.1f}x (no target)")
+          f"{times['seglab-1'] / times['dask']:6.2f}x (no target)")
+    print(f"  {labels['seglab']} / ({labels['dask']} + its start-up): "
+          f"{times['seglab'] / (times['dask'] + startup):6.2f}x (no target: a cluster started "
+          f"for one run)")
+    print(f"  seglab serial with the heap settings (fresh process) / {labels['dask']}: "
+          f"{fresh['heap'] / times['dask']:6.2f}x (no target)")
     print("\nlargest absolute differences of the values:")
-    diff = max_difference(values["seglab"], values["monai"])
-    print("  seglab defaults vs MONAI: " + ", ".join(f"{m} {d:.2e}" for m, d in diff.items()))
+    if "monai" in values:
+        diff = max_difference(values["seglab"], values["monai"])
+        print("  seglab defaults vs MONAI: "
+              + ", ".join(f"{m} {d:.2e}" for m, d in diff.items()))
     if "seg-metrics" in values:
         diff = max_difference(pooled, values["seg-metrics"])
         print("  seglab combine='pooled' vs seg-metrics: "

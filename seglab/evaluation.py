@@ -32,12 +32,13 @@ The work is one call per case, each reading its own pair from disk: serial by de
 or on Dask (``scheduler='threads'``, ``'processes'``, ``'synchronous'``, the address of a
 ``dask.distributed`` scheduler, or a ``distributed.Client``), with results identical to
 the serial run because every case runs the same code on the same pair and the driver
-reduces the per-case results in case order. On Dask a task scores a batch of
-consecutive cases (about four batches per worker thread), the k-d tree queries of
-:mod:`seglab.surface` run on one thread (the workers already fill the cores), and,
-under a ``distributed`` nanny's ``MALLOC_TRIM_THRESHOLD_``, a task keeps its heap
-while it runs instead of mapping and zeroing every array anew. Dask and NIfTI need the
-optional extra ``seglab[evaluate]`` (``dask``, ``distributed``, ``nibabel``).
+reduces the per-case results in case order. On Dask a task scores a batch of cases,
+the largest files first and the batches shrinking to single cases at the end (so that
+no worker waits long for the last one), the k-d tree queries of :mod:`seglab.surface`
+run on one thread (the workers already fill the cores), and, under a ``distributed``
+nanny's ``MALLOC_TRIM_THRESHOLD_``, the tasks of a run keep their heap instead of
+mapping and zeroing every array anew. Dask and NIfTI need the optional extra
+``seglab[evaluate]`` (``dask``, ``distributed``, ``nibabel``).
 
 The console script ``seglab evaluate PRED GT`` (:mod:`seglab.cli`) runs the same.
 """
@@ -600,9 +601,11 @@ def _lesion_values(lesion_counts, states, conventions):
 
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt parameters of glibc's malloc.h
 _TASK_HEAP = 1 << 27  # bytes a task keeps in its heap instead of mapping each array anew
-_BATCHES_PER_WORKER = 4  # Dask tasks per worker thread: few per-task costs, balanced load
+_HEAP_RELEASE = 1.0  # seconds after the last task before the heap is given back
+_BATCHES_PER_WORKER = 2  # a round of Dask tasks takes 1/2 of the cases left (_schedule)
 _heap_lock = threading.Lock()
 _heap_users = 0
+_heap_timer = None  # the pending release of the heap, a threading.Timer
 
 
 @functools.lru_cache(maxsize=1)
@@ -617,6 +620,39 @@ def _mallopt():
         return None
 
 
+@functools.lru_cache(maxsize=1)
+def _start_environ():
+    """The ``MALLOC_*`` variables of the environment this process started with.
+
+    glibc reads them when the process starts, so they, not ``os.environ``, say how its
+    heap behaves: starting a ``LocalCluster`` puts ``MALLOC_TRIM_THRESHOLD_`` into the
+    driver's ``os.environ`` for the workers it spawns, yet the driver's heap is as it
+    was. Read from ``/proc/self/environ`` where there is one, else from ``os.environ``.
+    """
+    try:
+        with open("/proc/self/environ", "rb") as f:
+            items = f.read().split(b"\0")
+    except OSError:
+        return {k: v for k, v in os.environ.items() if k.startswith("MALLOC_")}
+    pairs = (item.decode("utf-8", "replace").partition("=") for item in items)
+    return {k: v for k, _, v in pairs if k.startswith("MALLOC_")}
+
+
+def _release_heap(libc, trim):
+    """Set the thresholds of the environment back and trim the heap (the pending timer's
+    work), unless a task started since the timer did."""
+    global _heap_timer
+    with _heap_lock:
+        if _heap_users or _heap_timer is not threading.current_thread():
+            return
+        _heap_timer = None
+        mmap = _start_environ().get("MALLOC_MMAP_THRESHOLD_", str(128 * 1024))
+        for option, value in ((_M_TRIM_THRESHOLD, trim), (_M_MMAP_THRESHOLD, mmap)):
+            with contextlib.suppress(ValueError):
+                libc.mallopt(option, int(value))
+        libc.malloc_trim(0)
+
+
 @contextlib.contextmanager
 def _task_heap():
     """Let the arrays of a task reuse the heap when the process trims it eagerly.
@@ -625,19 +661,25 @@ def _task_heap():
     (``distributed.nanny.pre-spawn-environ``), which also switches off glibc's adaptive
     mmap threshold: every array above 128 KiB is then mapped anew and zeroed page by
     page, which made a case cost about 1.6 times its CPU time in a serial run. Within
-    the block both thresholds are raised to ``_TASK_HEAP``; after it they are set back
-    to the values of the environment and the heap is trimmed, so the worker keeps the
-    memory it held before. Nothing changes in a process without that variable.
+    the block both thresholds are raised to ``_TASK_HEAP``. ``_HEAP_RELEASE`` seconds
+    after the last block of a run of tasks ends they are set back to the values of the
+    environment and the heap is trimmed, so the worker keeps the memory it held before;
+    the next task of the same computation finds the heap in place (giving it back after
+    every task cost about 1,100 page faults, some 6 ms, per task). Nothing changes in a
+    process without that variable.
     """
-    global _heap_users
-    trim = os.environ.get("MALLOC_TRIM_THRESHOLD_")
+    global _heap_users, _heap_timer
+    trim = _start_environ().get("MALLOC_TRIM_THRESHOLD_")
     libc = _mallopt() if trim is not None else None
     if libc is None:
         yield
         return
     with _heap_lock:
         _heap_users += 1
-        if _heap_users == 1:
+        if _heap_timer is not None:
+            _heap_timer.cancel()
+            _heap_timer = None
+        elif _heap_users == 1:
             libc.mallopt(_M_MMAP_THRESHOLD, _TASK_HEAP)
             libc.mallopt(_M_TRIM_THRESHOLD, _TASK_HEAP)
     try:
@@ -646,11 +688,9 @@ def _task_heap():
         with _heap_lock:
             _heap_users -= 1
             if _heap_users == 0:
-                mmap = os.environ.get("MALLOC_MMAP_THRESHOLD_", str(128 * 1024))
-                for option, value in ((_M_TRIM_THRESHOLD, trim), (_M_MMAP_THRESHOLD, mmap)):
-                    with contextlib.suppress(ValueError):
-                        libc.mallopt(option, int(value))
-                libc.malloc_trim(0)
+                _heap_timer = threading.Timer(_HEAP_RELEASE, _release_heap, (libc, trim))
+                _heap_timer.daemon = True
+                _heap_timer.start()
 
 
 def _evaluate_cases(tasks):
@@ -667,6 +707,27 @@ def _evaluate_cases(tasks):
         _surface._KDTREE_WORKERS.reset(token)
 
 
+class _Batch:
+    """The cases that one Dask task scores, opaque to Dask.
+
+    Dask walks the lists, tuples and dataclasses among the arguments of a task to find
+    other tasks in them, and hashes them for the key of a pure task; an object of a plain
+    class is passed as it is. For 20 cases that walk cost the driver's main thread about
+    6 ms before the first task could start, on the two cores the workers need.
+    """
+
+    __slots__ = ("tasks",)
+
+    def __init__(self, tasks):
+        self.tasks = tasks
+
+    def __iter__(self):
+        return iter(self.tasks)
+
+    def __len__(self):
+        return len(self.tasks)
+
+
 def _batches(tasks, count):
     """``tasks`` cut into ``min(count, len(tasks))`` runs of consecutive tasks whose
     lengths differ by at most one (the longer first)."""
@@ -676,11 +737,54 @@ def _batches(tasks, count):
     return [tasks[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
 
-def _delayed(dask, tasks, workers):
-    """One Dask task per batch: ``_BATCHES_PER_WORKER`` per worker thread (per case if
-    the scheduler has no worker yet)."""
-    count = _BATCHES_PER_WORKER * workers if workers > 0 else len(tasks)
-    return [dask.delayed(_evaluate_cases, pure=True)(batch) for batch in _batches(tasks, count)]
+def _schedule(tasks, workers):
+    """The batches of the Dask tasks, each an opaque :class:`_Batch`, in the order to run.
+
+    The pairs with the most bytes on disk come first (the larger images, a guess at the
+    longer cases). Each round cuts ``1 / _BATCHES_PER_WORKER`` of the cases left, and
+    at least one per worker thread, into one batch per thread, so the batches shrink to
+    single cases at the end, where a worker that finishes early would otherwise wait
+    for a long batch; ``workers`` 0 (no worker yet) gives one case per batch. Returns
+    the batches and the positions in ``tasks`` of their cases, in the same order.
+    """
+    order = sorted(range(len(tasks)), key=lambda i: -sum(map(_file_size, tasks[i][1:3])))
+    left, batches = [tasks[i] for i in order], []
+    while left:
+        take = len(left) if workers <= 0 else max(
+            workers, -(-len(left) // _BATCHES_PER_WORKER))
+        batches += _batches(left[:take], take if workers <= 0 else workers)
+        left = left[take:]
+    return [_Batch(batch) for batch in batches], order
+
+
+def _file_size(path):
+    try:
+        return os.path.getsize(path)
+    except OSError:  # reading it reports the error
+        return 0
+
+
+def _in_case_order(batches, order):
+    """The results of the batches, put back in the order of the cases."""
+    out = [None] * len(order)
+    for i, result in zip(order, (r for batch in batches for r in batch), strict=True):
+        out[i] = result
+    return out
+
+
+def _on_client(client, tasks, progress):
+    """Results of ``_evaluate_case`` for each task, in order, on a ``distributed`` client.
+
+    One ``client.map`` call submits every batch (one message to the scheduler), with
+    priorities in case order, the order in which the scheduler hands the batches out.
+    """
+    batches, order = _schedule(tasks, sum(client.nthreads().values()))
+    futures = client.map(_evaluate_cases, batches, pure=False)
+    if progress:
+        from distributed import progress as show
+
+        show(futures)
+    return _in_case_order(client.gather(futures), order)
 
 
 def _run(tasks, scheduler, progress):
@@ -706,27 +810,21 @@ def _run(tasks, scheduler, progress):
             raise TypeError(f"scheduler must be None, a str or a distributed.Client, got "
                             f"{scheduler!r}")
         client = scheduler
-    if client is None:
-        workers = 1 if scheduler == "synchronous" else os.cpu_count() or 1
-        delayed = _delayed(dask, tasks, workers)
+    if client is not None:
+        try:
+            return _on_client(client, tasks, progress)
+        finally:
+            if own:
+                client.close()
+    workers = 1 if scheduler == "synchronous" else os.cpu_count() or 1
+    batches, order = _schedule(tasks, workers)
+    delayed = [dask.delayed(_evaluate_cases, pure=False)(batch) for batch in batches]
+    with contextlib.ExitStack() as stack:
         if progress:
             from dask.diagnostics import ProgressBar
 
-            with ProgressBar():
-                batches = dask.compute(*delayed, scheduler=scheduler)
-        else:
-            batches = dask.compute(*delayed, scheduler=scheduler)
-        return [result for batch in batches for result in batch]
-    try:
-        futures = client.compute(_delayed(dask, tasks, sum(client.nthreads().values())))
-        if progress:
-            from distributed import progress as show
-
-            show(futures)
-        return [result for batch in client.gather(futures) for result in batch]
-    finally:
-        if own:
-            client.close()
+            stack.enter_context(ProgressBar())
+        return _in_case_order(dask.compute(*delayed, scheduler=scheduler), order)
 
 
 # --------------------------------------------------------------------------
@@ -1062,9 +1160,9 @@ def evaluate_dataset(prediction, reference, *, labels=None, metrics=None, spacin
     inconsistency of libraries whose distance metrics return NaN there).
 
     Each case is read from disk by the task that scores it, one case after the other
-    (a Dask task scores a batch of about ``n / (4 * threads)`` consecutive cases), so
-    memory holds a few cases at a time whatever the size of the data set; the driver
-    holds the per-case values only.
+    (on Dask, batches of at most ``n / (2 * threads)`` cases, the pairs with the most
+    bytes first), so memory holds a few cases at a time whatever the size of the data
+    set; the driver holds the per-case values only.
 
     References
     ----------

@@ -286,6 +286,30 @@ def test_batches_cut_in_order(n, count):
     assert len(batches) == min(n, count) and min(sizes) >= 1 and max(sizes) - min(sizes) <= 1
 
 
+NANNY_ENVIRON = {"MALLOC_TRIM_THRESHOLD_": "65536"}  # what a distributed nanny starts with
+
+
+def test_heap_settings_read_from_the_start_environment(monkeypatch):
+    # glibc reads MALLOC_* when a process starts: a variable put into os.environ later
+    # (as starting a LocalCluster does in the driver) says nothing about this heap
+    import subprocess
+    import sys
+
+    from seglab import evaluation
+
+    if not os.path.exists("/proc/self/environ"):
+        pytest.skip("needs /proc/self/environ")
+    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
+    evaluation._start_environ.cache_clear()
+    assert "MALLOC_TRIM_THRESHOLD_" not in evaluation._start_environ()
+    evaluation._start_environ.cache_clear()
+    child = subprocess.run(
+        [sys.executable, "-c", "from seglab.evaluation import _start_environ; "
+                               "print(_start_environ()['MALLOC_TRIM_THRESHOLD_'])"],
+        capture_output=True, text=True, check=True, env=dict(os.environ))
+    assert child.stdout.strip() == "65536"
+
+
 def test_task_settings_are_restored(png_set, monkeypatch):
     # inside a Dask task the k-d tree runs on one thread and, under a nanny's eager heap
     # trimming (MALLOC_TRIM_THRESHOLD_), the heap is kept; both are set back after it
@@ -297,7 +321,7 @@ def test_task_settings_are_restored(png_set, monkeypatch):
     monkeypatch.setattr(evaluation, "_run", lambda t, s, p: tasks.extend(t) or [
         evaluation._evaluate_case(*task) for task in t])
     evaluate_dataset(pred, ref, labels=LABELS)
-    monkeypatch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
+    monkeypatch.setattr(evaluation, "_start_environ", lambda: NANNY_ENVIRON)
     seen = []
     monkeypatch.setattr(evaluation, "_evaluate_case", lambda *task: seen.append(
         (S._KDTREE_WORKERS.get(), evaluation._heap_users)) or serial.rows)
@@ -305,6 +329,55 @@ def test_task_settings_are_restored(png_set, monkeypatch):
     on_glibc = evaluation._mallopt() is not None
     assert seen == [(1, int(on_glibc))] * 2
     assert S._KDTREE_WORKERS.get() == -1 and evaluation._heap_users == 0
+
+
+@pytest.mark.parametrize("n, workers", [(20, 2), (100, 2), (20, 8), (3, 2), (1, 4), (9, 1)])
+def test_schedule_largest_first_batches_shrink(tmp_path, n, workers):
+    # Dask batches: the pairs with the most bytes first, every case once, batch sizes
+    # that never grow and end in single cases, about workers * log2(n) batches
+    from seglab.evaluation import _in_case_order, _schedule
+
+    sizes = np.random.default_rng(n).permutation(n) + 1
+    tasks = []
+    for i, size in enumerate(sizes):
+        path = tmp_path / f"case{i}.npy"
+        path.write_bytes(b"x" * int(size))
+        tasks.append((f"case{i}", str(path), str(path), None))
+    batches, order = _schedule(tasks, workers)
+    flat = [task for batch in batches for task in batch]
+    assert flat == [tasks[i] for i in order] and sorted(order) == list(range(n))
+    assert [sizes[i] for i in order] == sorted(sizes, reverse=True)
+    lengths = [len(batch) for batch in batches]
+    assert lengths == sorted(lengths, reverse=True)
+    assert lengths[-min(n, workers):] == [1] * min(n, workers)
+    assert len(batches) <= workers * (math.log2(n) + 2)
+    assert _in_case_order(batches, order) == tasks
+
+
+def test_heap_kept_between_tasks_and_released_after(png_set, monkeypatch):
+    # under a nanny's MALLOC_TRIM_THRESHOLD_ the heap of a run of tasks is given back
+    # _HEAP_RELEASE seconds after the last one; a task starting before keeps it
+    from seglab import evaluation
+
+    if evaluation._mallopt() is None:
+        pytest.skip("needs glibc's mallopt")
+    pred, ref = png_set
+    tasks = []
+    monkeypatch.setattr(evaluation, "_run", lambda t, s, p: tasks.extend(t) or [
+        evaluation._evaluate_case(*task) for task in t])
+    evaluate_dataset(pred, ref, labels=LABELS)
+    monkeypatch.setattr(evaluation, "_start_environ", lambda: NANNY_ENVIRON)
+    monkeypatch.setattr(evaluation, "_HEAP_RELEASE", 60.0)
+    first = evaluation._evaluate_cases(tasks[:2])
+    pending = evaluation._heap_timer
+    assert pending is not None and pending.is_alive()
+    monkeypatch.setattr(evaluation, "_HEAP_RELEASE", 0.01)
+    second = evaluation._evaluate_cases(tasks[:2])
+    assert pending.finished.is_set() and evaluation._heap_timer is not pending
+    evaluation._heap_timer.join()
+    assert evaluation._heap_timer is None and evaluation._heap_users == 0
+    for a, b in zip(first, second, strict=True):
+        assert np.array_equal(a["counts"], b["counts"])
 
 
 @pytest.mark.slow  # starting a two-process cluster takes about ten seconds
