@@ -352,9 +352,9 @@ def posterior_map(mask, *, blur=2.0, gain=4.0, noise=1.0, seed=0):
 
     .. math::
 
-        \eta = \sigma\bigl(\mathrm{clip}(\text{gain}\,(2 (G_b * m) - 1)
-        + \text{noise}\cdot z,\ -30,\ 30)\bigr),
-        \qquad \sigma(u) = \frac{1}{1 + e^{-u}},
+        \eta &= \sigma\bigl(\mathrm{clip}(\text{gain}\,(2 (G_b * m) - 1)
+        + \text{noise}\cdot z,\ -30,\ 30)\bigr), \\
+        \sigma(u) &= \frac{1}{1 + e^{-u}},
 
     where :math:`G_b * m` is the mask blurred by :func:`scipy.ndimage.gaussian_filter`
     (``sigma=blur``, reflecting borders), so :math:`2(G_b*m) - 1 \in [-1, 1]` is a

@@ -471,11 +471,11 @@ def detection_scores(counts, *, zero_division=np.nan, both_empty=1.0):
 
     .. math::
 
-        \text{precision} = \frac{TP}{TP + FP},\quad
-        \text{recall} = \frac{TP}{TP + FN},\quad
-        F_1 = \mathrm{RQ} = \frac{TP}{TP + \frac12 FP + \frac12 FN},\quad
-        \mathrm{SQ} = \frac{S}{TP},\quad
-        \mathrm{PQ} = \frac{S}{TP + \frac12 FP + \frac12 FN} = \mathrm{SQ}\cdot\mathrm{RQ}.
+        \text{precision} &= \frac{TP}{TP + FP},\quad
+        \text{recall} = \frac{TP}{TP + FN}, \\
+        F_1 = \mathrm{RQ} &= \frac{TP}{TP + \frac12 FP + \frac12 FN},\quad
+        \mathrm{SQ} = \frac{S}{TP}, \\
+        \mathrm{PQ} &= \frac{S}{TP + \frac12 FP + \frac12 FN} = \mathrm{SQ}\cdot\mathrm{RQ}.
 
     The recognition quality RQ of Kirillov et al. [1]_ is the detection F1. When
     TP = 0 and a lesion exists, RQ = PQ = 0 and SQ is ``zero_division`` (so PQ = SQ

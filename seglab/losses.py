@@ -519,8 +519,8 @@ def cross_entropy(scores, target, *, from_logits=True, return_grad=False, class_
 
     .. math::
 
-        L = \frac{1}{Z} \sum_i m_i \sum_c -w_c\, g_{ic} \log p_{ic}, \qquad
-        \frac{\partial L}{\partial x_{ic}} = \frac{m_i}{Z}
+        L &= \frac{1}{Z} \sum_i m_i \sum_c -w_c\, g_{ic} \log p_{ic}, \\
+        \frac{\partial L}{\partial x_{ic}} &= \frac{m_i}{Z}
         \Big(p_{ic} \sum_j w_j g_{ij} - w_c g_{ic}\Big),
 
     and :math:`\partial L / \partial p_{ic} = -m_i w_c g_{ic} / (Z p_{ic})`
@@ -1213,9 +1213,9 @@ def jaccard_metric_loss(scores, target, *, from_logits=True, return_grad=False,
 
     .. math::
 
-        \ell = 1 - \frac{S_p + S_g - \Delta + s_n}{S_p + S_g + \Delta + s_d},
-        \qquad
-        \frac{\partial \ell}{\partial p_i} =
+        \ell &= 1 - \frac{S_p + S_g - \Delta + s_n}{S_p + S_g + \Delta + s_d},
+        \\
+        \frac{\partial \ell}{\partial p_i} &=
         \frac{-(1 - \ell') + (1 + \ell')\operatorname{sign}(p_i - g_i)}
         {S_p + S_g + \Delta + s_d},
 
@@ -1474,8 +1474,8 @@ def lovasz_softmax(scores, target, *, from_logits=True, return_grad=False, pooli
 
     .. math::
 
-        \ell = \sum_{k=1}^{m} e_{\pi(k)}\,\delta_k, \qquad
-        \delta_k = \Delta_J(\{\pi(1), \dots, \pi(k)\}) - \Delta_J(\{\pi(1), \dots, \pi(k-1)\}),
+        \ell &= \sum_{k=1}^{m} e_{\pi(k)}\,\delta_k, \\
+        \delta_k &= \Delta_J(\{\pi(1), \dots, \pi(k)\}) - \Delta_J(\{\pi(1), \dots, \pi(k-1)\}),
 
     where :math:`\Delta_J(M) = |M| / |G \cup M|` (for a set :math:`M` of
     mispredicted pixels) is the Jaccard loss. :math:`\ell` is piecewise linear, so
@@ -2231,9 +2231,9 @@ def dinkelbach_cross_entropy(scores, target, *, metric_value, alpha=0.5, beta=0.
 
     .. math::
 
-        L = \frac{1}{Z} \sum_i -(1 - \tau)\, g_i \log p_i - \tau (1 - g_i) \log(1 - p_i),
-        \qquad
-        \frac{\partial L}{\partial x_i} = \frac{1}{Z}
+        L &= \frac{1}{Z} \sum_i -(1 - \tau)\, g_i \log p_i - \tau (1 - g_i) \log(1 - p_i),
+        \\
+        \frac{\partial L}{\partial x_i} &= \frac{1}{Z}
         \big(p_i\,(\tau (1 - g_i) + (1 - \tau) g_i) - (1 - \tau) g_i\big),
 
     with :math:`Z` the number of pixels for ``'mean'``. Its population minimiser

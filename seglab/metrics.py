@@ -7,10 +7,10 @@ in scikit-learn). For class :math:`k`, one-vs-rest,
 
 .. math::
 
-    \mathrm{TP}_k = C_{kk}, \quad
+    \mathrm{TP}_k &= C_{kk}, \quad
     \mathrm{FP}_k = \sum_{i \ne k} C_{ik}, \quad
-    \mathrm{FN}_k = \sum_{j \ne k} C_{kj}, \quad
-    \mathrm{TN}_k = N - \mathrm{TP}_k - \mathrm{FP}_k - \mathrm{FN}_k .
+    \mathrm{FN}_k = \sum_{j \ne k} C_{kj}, \\
+    \mathrm{TN}_k &= N - \mathrm{TP}_k - \mathrm{FP}_k - \mathrm{FN}_k .
 
 The matrix takes one :func:`numpy.bincount` pass over the pixels, done block by
 block so that the combined index and the label checks stay in cache; every
@@ -1041,11 +1041,10 @@ def specificity(pred, target, *, num_classes=None, average="binary", per_image=F
     -----
     .. math::
 
-        S_k = \frac{\mathrm{TN}_k}{\mathrm{TN}_k + \mathrm{FP}_k},
-        \qquad
-        S_{\text{micro}} = \frac{\sum_k \mathrm{TN}_k}
-                                {\sum_k (\mathrm{TN}_k + \mathrm{FP}_k)}
-                         = \frac{(K-2)N + \sum_k C_{kk}}{(K-1)N}.
+        S_k &= \frac{\mathrm{TN}_k}{\mathrm{TN}_k + \mathrm{FP}_k}, \\
+        S_{\text{micro}} &= \frac{\sum_k \mathrm{TN}_k}
+                                 {\sum_k (\mathrm{TN}_k + \mathrm{FP}_k)}
+                          = \frac{(K-2)N + \sum_k C_{kk}}{(K-1)N}.
 
     ``'micro'`` pools the one-vs-rest TN and FP, as
     ``sklearn.metrics.multilabel_confusion_matrix`` would; for :math:`K = 2`
@@ -1112,11 +1111,10 @@ def iou(pred, target, *, num_classes=None, average="binary", per_image=False,
 
     .. math::
 
-        J_k = \frac{|P_k \cap T_k|}{|P_k \cup T_k|}
-            = \frac{\mathrm{TP}_k}{\mathrm{TP}_k + \mathrm{FP}_k + \mathrm{FN}_k},
-        \qquad
-        J_{\text{micro}} = \frac{\sum_k \mathrm{TP}_k}
-                      {\sum_k (\mathrm{TP}_k + \mathrm{FP}_k + \mathrm{FN}_k)}.
+        J_k &= \frac{|P_k \cap T_k|}{|P_k \cup T_k|}
+             = \frac{\mathrm{TP}_k}{\mathrm{TP}_k + \mathrm{FP}_k + \mathrm{FN}_k}, \\
+        J_{\text{micro}} &= \frac{\sum_k \mathrm{TP}_k}
+                       {\sum_k (\mathrm{TP}_k + \mathrm{FP}_k + \mathrm{FN}_k)}.
 
     :math:`J_k` is 0/0 when class :math:`k` is absent from both maps (set
     ``zero_division=1.0`` to count that as a perfect score). ``'micro'`` pools
@@ -1288,10 +1286,9 @@ def tversky_index(pred, target, *, num_classes=None, alpha=0.5, beta=0.5, averag
     -----
     .. math::
 
-        T_k = \frac{\mathrm{TP}_k}
-                   {\mathrm{TP}_k + \alpha\,\mathrm{FP}_k + \beta\,\mathrm{FN}_k},
-        \qquad
-        T_{\text{micro}} = \frac{\sum_k \mathrm{TP}_k}
+        T_k &= \frac{\mathrm{TP}_k}
+                    {\mathrm{TP}_k + \alpha\,\mathrm{FP}_k + \beta\,\mathrm{FN}_k}, \\
+        T_{\text{micro}} &= \frac{\sum_k \mathrm{TP}_k}
             {\sum_k (\mathrm{TP}_k + \alpha\,\mathrm{FP}_k + \beta\,\mathrm{FN}_k)}.
 
     :math:`T_k` is 0/0 when its denominator vanishes. It decreases strictly in

@@ -578,9 +578,9 @@ class TinyCNN(_Model):
 
     .. math::
 
-        a_{n h x} = \sum_{c, \delta} W^{(1)}_{h c \delta}\, u_{n c, x + \delta}
-        + b^{(1)}_h, \qquad r = \max(a, 0), \qquad
-        s_{n k x} = \sum_{h, \delta} W^{(2)}_{k h \delta}\, r_{n h, x + \delta}
+        a_{n h x} &= \sum_{c, \delta} W^{(1)}_{h c \delta}\, u_{n c, x + \delta}
+        + b^{(1)}_h, \qquad r = \max(a, 0), \\
+        s_{n k x} &= \sum_{h, \delta} W^{(2)}_{k h \delta}\, r_{n h, x + \delta}
         + b^{(2)}_k,
 
     with :math:`\delta` over the kernel offsets. Backpropagation [1]_ of
@@ -589,9 +589,9 @@ class TinyCNN(_Model):
     .. math::
 
         \frac{\partial L}{\partial W^{(2)}_{k h \delta}}
-        = \sum_{n, x} g_{n k x}\, r_{n h, x + \delta}, \quad
+        &= \sum_{n, x} g_{n k x}\, r_{n h, x + \delta}, \\
         \frac{\partial L}{\partial r_{n h y}}
-        = \sum_{k, \delta} W^{(2)}_{k h \delta}\, g_{n k, y - \delta}, \quad
+        &= \sum_{k, \delta} W^{(2)}_{k h \delta}\, g_{n k, y - \delta}, \quad
         \frac{\partial L}{\partial a} = \frac{\partial L}{\partial r}\,
         \mathbb 1[a > 0],
 
@@ -707,9 +707,9 @@ class Adam:
 
     .. math::
 
-        m_t = \beta_1 m_{t-1} + (1 - \beta_1) g_t, \quad
-        v_t = \beta_2 v_{t-1} + (1 - \beta_2) g_t^2, \quad
-        \theta_t = \theta_{t-1} - \alpha\,
+        m_t &= \beta_1 m_{t-1} + (1 - \beta_1) g_t, \quad
+        v_t = \beta_2 v_{t-1} + (1 - \beta_2) g_t^2, \\
+        \theta_t &= \theta_{t-1} - \alpha\,
         \frac{m_t / (1 - \beta_1^t)}{\sqrt{v_t / (1 - \beta_2^t)} + \epsilon},
 
     elementwise, from :math:`m_0 = v_0 = 0`. The step is invariant to a rescaling of

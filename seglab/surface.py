@@ -1262,9 +1262,9 @@ def assd(pred, target, *, spacing=None, boundary="pixels", combine="pooled", bot
 
     .. math::
 
-        \mathrm{ASSD}_{\text{pooled}} = \frac{\sum_a w_a d(a, B) + \sum_b w_b d(b, A)}
-                                             {\sum_a w_a + \sum_b w_b}, \qquad
-        \mathrm{ASSD}_{\text{mean}} = \tfrac12\bigl(\bar d(A, B) + \bar d(B, A)\bigr).
+        \mathrm{ASSD}_{\text{pooled}} &= \frac{\sum_a w_a d(a, B) + \sum_b w_b d(b, A)}
+                                              {\sum_a w_a + \sum_b w_b}, \\
+        \mathrm{ASSD}_{\text{mean}} &= \tfrac12\bigl(\bar d(A, B) + \bar d(B, A)\bigr).
 
     The two agree when the boundaries have equal total weight. MONAI 1.6 gives
     NaN when both masks are empty and ``inf`` when one is (``both_empty=nan``);

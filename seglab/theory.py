@@ -278,8 +278,8 @@ def dice_jaccard_gap(d):
 
     .. math::
 
-        g(D) = (1 - J) - (1 - D) = D - \frac{D}{2 - D} = \frac{D (1 - D)}{2 - D},
-        \qquad g'(D) = \frac{D^2 - 4D + 2}{(2 - D)^2}.
+        g(D) &= (1 - J) - (1 - D) = D - \frac{D}{2 - D} = \frac{D (1 - D)}{2 - D}, \\
+        g'(D) &= \frac{D^2 - 4D + 2}{(2 - D)^2}.
 
     The only root of :math:`g'` in [0, 1] is :math:`D^\star = 2 - \sqrt{2}` (the other
     is :math:`2 + \sqrt{2}`); :math:`g' > 0` before it and :math:`< 0` after it, so the
@@ -354,8 +354,8 @@ def rates_to_metrics(tpr, fpr, pi, *, zero_division=np.nan):
 
     .. math::
 
-        \mathrm{TP} = \pi\,\mathrm{tpr},\quad \mathrm{FN} = \pi(1 - \mathrm{tpr}),\quad
-        \mathrm{FP} = (1 - \pi)\,\mathrm{fpr},\quad \mathrm{TN} = (1 - \pi)(1 - \mathrm{fpr}),
+        \mathrm{TP} &= \pi\,\mathrm{tpr},\quad \mathrm{FN} = \pi(1 - \mathrm{tpr}), \\
+        \mathrm{FP} &= (1 - \pi)\,\mathrm{fpr},\quad \mathrm{TN} = (1 - \pi)(1 - \mathrm{fpr}),
 
     and each metric is the same ratio of these expectations (the limit, as the number
     of pixels grows, of the metric on one large mask). With
@@ -369,8 +369,8 @@ def rates_to_metrics(tpr, fpr, pi, *, zero_division=np.nan):
         \mathrm{IoU} = \frac{\pi\,\mathrm{tpr}}{\pi + (1 - \pi)\mathrm{fpr}}, \qquad
         \mathrm{Dice} = \frac{2\pi\,\mathrm{tpr}}{\pi + q}, \\
         \mathrm{MCC} &= (\mathrm{tpr} - \mathrm{fpr})
-            \sqrt{\frac{\pi (1 - \pi)}{q (1 - q)}}, \qquad
-        \mathrm{mIoU} = \frac12\Bigl(\mathrm{IoU}
+            \sqrt{\frac{\pi (1 - \pi)}{q (1 - q)}}, \\
+        \mathrm{mIoU} &= \frac12\Bigl(\mathrm{IoU}
             + \frac{(1 - \pi)(1 - \mathrm{fpr})}{1 - \pi + \pi (1 - \mathrm{tpr})}\Bigr).
 
     For MCC, :math:`\mathrm{TP}\,\mathrm{TN} - \mathrm{FP}\,\mathrm{FN}
@@ -736,9 +736,9 @@ def expected_confusion(prob, threshold):
 
     .. math::
 
-        E[\mathrm{TP}] = \sum_x \eta\,\mathbf{1}[\eta > t], \quad
-        E[\mathrm{FP}] = \sum_x (1 - \eta)\mathbf{1}[\eta > t], \quad
-        E[\mathrm{FN}] = \sum_x \eta\,\mathbf{1}[\eta \le t], \quad
+        E[\mathrm{TP}] &= \sum_x \eta\,\mathbf{1}[\eta > t], \quad
+        E[\mathrm{FP}] = \sum_x (1 - \eta)\mathbf{1}[\eta > t], \\
+        E[\mathrm{FN}] &= \sum_x \eta\,\mathbf{1}[\eta \le t], \quad
         E[\mathrm{TN}] = \sum_x (1 - \eta)\mathbf{1}[\eta \le t].
 
     Computed from prefix sums of the sorted map in :math:`O((n + m)\log n)` for
@@ -1112,9 +1112,9 @@ def label_noise_risks(clean_prior, noise_width):
 
     .. math::
 
-        \mathrm{FP} = \frac{aw}{2} + (1 - a)\frac{d}{w}\Bigl(1 - \frac{w + \pi}{2}\Bigr),
-        \qquad
-        \mathrm{FN} = \frac{(1 - a)w}{2} - (1 - a)\frac{d}{w}\,\frac{w + \pi}{2}.
+        \mathrm{FP} &= \frac{aw}{2} + (1 - a)\frac{d}{w}\Bigl(1 - \frac{w + \pi}{2}\Bigr),
+        \\
+        \mathrm{FN} &= \frac{(1 - a)w}{2} - (1 - a)\frac{d}{w}\,\frac{w + \pi}{2}.
 
     At :math:`w = 0` every quantity is its limit: no errors, no conflict.
 

@@ -60,21 +60,8 @@ _MARKED_FILES = {
 }
 
 
-# The generated API reference (book/api) lays out docstrings written for help() as well: their
-# one-line formulas and long signatures still overflow the column (known, to be fixed in the
-# docstrings and book/_static/seglab.css). Its layout tests run and are reported as expected
-# failures, not skipped, so that a fix shows as XPASS.
-_API_LAYOUT = pytest.mark.xfail(
-    reason="book/api: docstring formulas and signatures wider than the column (open)",
-    strict=False)
-
-
 def pytest_collection_modifyitems(config, items):
     for item in items:
-        callspec = getattr(item, "callspec", None)
-        if (item.path.name == "test_browser_layout.py" and callspec is not None
-                and str(callspec.params.get("document", "")).startswith("book/api/")):
-            item.add_marker(_API_LAYOUT)
         if _BROWSER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)
         marker = _MARKED_FILES.get(item.path.name)

@@ -146,3 +146,31 @@ def test_fix_page_names_the_theme_controls():
     assert 'role="doc-biblioentry"' not in fixed and 'role="listitem"' in fixed
     assert fix_page(fixed) == fixed  # idempotent: pages not rewritten stay correct
     assert fix_page("<p>no theme markup</p>") == "<p>no theme markup</p>"
+
+
+# A signature over python_maximum_signature_line_length as Sphinx 7.4.7 writes it (abridged),
+# with a definition list in a docstring after it that must stay one.
+_SIGNATURE_HTML = """<dl class="py function">
+<dt class="sig sig-object py" id="seglab.metrics.evaluate">
+<span class="sig-prename descclassname"><span class="pre">seglab.metrics.</span></span><span class="sig-name descname"><span class="pre">evaluate</span></span><span class="sig-paren">(</span>
+
+<dl>
+<dd><em class="sig-param"><span class="n"><span class="pre">pred</span></span></em>,</dd>
+<dd><em class="sig-param"><span class="n"><span class="pre">beta</span></span><span class="o"><span class="pre">=</span></span><span class="default_value"><span class="pre">0.5</span></span></em>,</dd>
+</dl>
+
+<span class="sig-paren">)</span><a class="headerlink" href="#seglab.metrics.evaluate" title="Link to this definition">#</a></dt>
+<dd><dl class="field-list simple"><dt class="field-odd">Parameters<span class="colon">:</span></dt>
+<dd class="field-odd"><dl class="simple"><dt><strong>pred</strong></dt><dd><p>Labels.</p></dd></dl></dd></dl></dd></dl>"""  # noqa: E501
+
+
+def test_fix_page_lists_long_signatures_without_a_definition_list():
+    fixed = fix_page(_SIGNATURE_HTML)
+    signature, docstring = fixed.split("<dt", 1)[1].split("</dt>", 1)
+    assert "<dl" not in signature and "<dd" not in signature
+    assert signature.count('<div class="sig-param-line">') == 2
+    assert '<div class="sig-param-list">\n<div class="sig-param-line"><em class="sig-param">' in (
+        signature)
+    assert signature.count("<div") == signature.count("</div>") == 3
+    assert docstring == _SIGNATURE_HTML.split("</dt>", 1)[1]  # the docstring's lists unchanged
+    assert fix_page(fixed) == fixed

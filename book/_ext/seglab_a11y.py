@@ -22,7 +22,12 @@ docutils rather than by the book's sources:
 * a display formula wider than its column scrolls (``seglab.css``) but could not be reached
   from the keyboard (``scrollable-region-focusable``): ``seglab_pagespeed``'s script, which
   gives the theme's scrolling boxes (code, outputs, tables) their tab stops as they come near
-  the viewport, treats display formulas the same way.
+  the viewport, treats display formulas the same way;
+* a signature of the API reference longer than ``python_maximum_signature_line_length``
+  (``_config.yml``) lists its parameters one per line, which Sphinx 7.4 writes as the ``<dd>``
+  items of a ``<dl>`` with no ``<dt>`` (axe ``definition-list``): they become ``<div>``
+  elements (classes ``sig-param-list`` and ``sig-param-line``, laid out in ``seglab.css``),
+  read as the one-line signature is.
 
 The colours (links on tinted admonition backgrounds below 4.5:1 in the light theme) are fixed
 in ``book/_static/seglab.css``. Every rewrite below is idempotent, so pages that an incremental
@@ -47,6 +52,11 @@ _THEME_ICON = re.compile(r'<i (?:aria-hidden="true" )?class="theme-switch [^>]*>
 _TITLE = re.compile(r'\s+title="[^"]*"')
 _BIBLIOENTRY = 'role="doc-biblioentry"'
 _TAGS = re.compile(r"<[^>]+>")
+# A Python object's signature (its <dt>: no other <dt> inside) and the parameter list in it.
+_SIGNATURE = re.compile(r'(<dt class="sig sig-object py"[^>]*>)(.*?)(</dt>)', re.S)
+_PARAMETER_TAGS = {"<dl>": '<div class="sig-param-list">', "</dl>": "</div>",
+                   "<dd>": '<div class="sig-param-line">', "</dd>": "</div>"}
+_PARAMETER_TAG = re.compile("|".join(map(re.escape, _PARAMETER_TAGS)))
 
 def _text(fragment):
     return " ".join(html.unescape(_TAGS.sub(" ", fragment)).split())
@@ -70,6 +80,11 @@ def _hide_icon(match):
     return tag if tag.startswith("<i aria-hidden") else '<i aria-hidden="true"' + tag[2:]
 
 
+def _list_parameters(match):
+    body = _PARAMETER_TAG.sub(lambda tag: _PARAMETER_TAGS[tag.group(0)], match.group(2))
+    return match.group(1) + body + match.group(3)
+
+
 def fix_page(text):
     """The page's HTML with the names and roles above fixed (unchanged if already fixed)."""
     text = _NAV_TOGGLE.sub(_name_toggle, text)
@@ -77,6 +92,7 @@ def fix_page(text):
     text = _FOLD.sub(_name_fold, text)
     text = _SEARCH_FIELD.sub(r"\1", text)
     text = _THEME_ICON.sub(_hide_icon, text)
+    text = _SIGNATURE.sub(_list_parameters, text)
     return text.replace(_BIBLIOENTRY, 'role="listitem"')
 
 

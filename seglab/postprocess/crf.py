@@ -306,8 +306,8 @@ def dense_crf(prob, image, *, spatial_sigma=3.0, spatial_weight=3.0, bilateral_s
 
     .. math::
 
-        E(x) = \sum_i \psi_i(x_i) + \sum_{i < j} \mu(x_i, x_j)\, k(f_i, f_j), \quad
-        k = w^{(1)} e^{-\frac{|p_i - p_j|^2}{2\theta_\alpha^2}
+        E(x) &= \sum_i \psi_i(x_i) + \sum_{i < j} \mu(x_i, x_j)\, k(f_i, f_j), \\
+        k &= w^{(1)} e^{-\frac{|p_i - p_j|^2}{2\theta_\alpha^2}
                      - \frac{|I_i - I_j|^2}{2\theta_\beta^2}}
           + w^{(2)} e^{-\frac{|p_i - p_j|^2}{2\theta_\gamma^2}},
 
@@ -317,10 +317,10 @@ def dense_crf(prob, image, *, spatial_sigma=3.0, spatial_weight=3.0, bilateral_s
 
     .. math::
 
-        F(Q) = \sum_{i,l} Q_i(l)\psi_i(l)
+        F(Q) &= \sum_{i,l} Q_i(l)\psi_i(l)
              + \tfrac12 \sum_i \sum_{j \ne i} k_{ij} Q_i^\top \mu Q_j
-             + \sum_{i,l} Q_i(l) \log Q_i(l)
-             = \mathrm{KL}(Q \,\|\, P) - \log Z ,
+             + \sum_{i,l} Q_i(l) \log Q_i(l) \\
+             &= \mathrm{KL}(Q \,\|\, P) - \log Z ,
 
     which is what ``free_energy`` reports (the KL divergence up to the
     constant :math:`\log Z`).

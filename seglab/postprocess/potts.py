@@ -11,7 +11,7 @@ __all__ = ["graph_cut", "icm", "potts_energy"]
 # Default weight of diagonal pairs relative to axis pairs: Boykov and Kolmogorov's (2003)
 # Cauchy-Crofton weights dphi / |e| (dphi = pi/4 for each of the 8 directions), with which
 # the cut approximates Euclidean length.
-_DIAGONAL = 1 / np.sqrt(2)
+_DIAGONAL = float(1 / np.sqrt(2))
 _OFFSETS = {1: ((1, 0), (0, 1)), 2: ((1, 0), (0, 1), (1, 1), (1, -1))}
 
 
