@@ -139,3 +139,30 @@ def test_reliability_refuses_what_it_cannot_draw():
         reliability_figure(_summary(), losses="ce")
     with pytest.raises(TypeError, match="fraction"):
         reliability_figure(_summary(), fraction="2%")
+
+
+def test_forest_colours_say_which_side_is_better():
+    """Blue is an improvement in every forest plot: below 0 for a distance such as HD95
+    (inferred from the metric's name, or given by ``better``), above 0 for Dice."""
+    blue = [0x00 / 255, 0x72 / 255, 0xB2 / 255]
+    vermillion = [0xD5 / 255, 0x5E / 255, 0x00 / 255]
+    summary = _summary()
+    hd = {**summary, "paired": [{**row, "figure": "hd95_mean_nonempty"}
+                                for row in summary["paired"]],
+          "contrasts": [{**row, "figure": "hd95_mean_nonempty"}
+                        for row in summary["contrasts"]]}
+    for fig in (forest_figure(hd, metric="hd95_mean_nonempty"),
+                forest_figure(summary, better="lower")):
+        # "lesions, 0.5%": dice lies above 0 (worse); "lesions, 10%": ce below 0 (better)
+        above = fig.axes[0].collections[1].get_colors()[0][:3]
+        below = fig.axes[1].collections[0].get_colors()[0][:3]
+        assert np.allclose(above, vermillion) and np.allclose(below, blue)
+    # contrast_figure follows the same rule: focal (half) lies above 0 in "lesions, 0.5%"
+    for fig, colour in ((contrast_figure(summary), blue),
+                        (contrast_figure(hd, metric="hd95_mean_nonempty"), vermillion),
+                        (contrast_figure(summary, better="lower"), vermillion)):
+        assert np.allclose(fig.axes[0].collections[1].get_colors()[0][:3], colour)
+    with pytest.raises(ValueError, match="better"):
+        forest_figure(summary, better="up")
+    with pytest.raises(ValueError, match="better"):
+        contrast_figure(summary, better="both")

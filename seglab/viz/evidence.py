@@ -41,6 +41,9 @@ from .style import DPI, OKABE_ITO
 __all__ = ["contrast_figure", "forest_figure", "reliability_figure"]
 
 _THRESHOLDS = ("half", "tuned")
+_BETTER = ("higher", "lower")
+#: Metric names (prefixes) where a lower value is better: distances and calibration error.
+_LOWER_IS_BETTER = ("hd", "assd", "ece")
 _SERIES = ("blue", "vermillion", "bluish green", "orange", "reddish purple", "sky blue",
            "yellow", "black")
 
@@ -73,7 +76,8 @@ def _panel_order(key):
     return (str(task), -1.0 if fraction is None else float(fraction))
 
 
-def forest_figure(summary, *, metric="dice_pooled", threshold="tuned", model="unet"):
+def forest_figure(summary, *, metric="dice_pooled", threshold="tuned", model="unet",
+                  better=None):
     r"""Paired differences with the baseline loss, with their 95 % intervals (forest plot).
 
     Parameters
@@ -87,6 +91,10 @@ def forest_figure(summary, *, metric="dice_pooled", threshold="tuned", model="un
         The threshold of the predictions: tuned on the validation split, or 1/2.
     model : str, default 'unet'
         The model whose losses are compared.
+    better : {'higher', 'lower'}, optional
+        Which side of 0 is an improvement over the baseline. Default: ``'lower'`` for a
+        metric whose name starts with ``'hd'``, ``'assd'`` or ``'ece'`` (distances and
+        calibration error), ``'higher'`` otherwise.
 
     Returns
     -------
@@ -94,16 +102,17 @@ def forest_figure(summary, *, metric="dice_pooled", threshold="tuned", model="un
         One panel per task and foreground fraction (lesions by increasing fraction, then
         the other tasks), one line per loss in the order of the rows: the estimate
         :math:`m(\text{loss}) - m(\text{baseline})` as a dot and its interval as a
-        segment, blue when the interval lies above 0, vermillion when below, grey when it
-        contains 0; a dashed line at 0. An undefined (NaN) difference draws nothing.
+        segment, blue when the whole interval lies on the better side of 0 (see
+        ``better``), vermillion when on the worse side, grey when it contains 0; a dashed
+        line at 0. An undefined (NaN) difference draws nothing.
 
     Raises
     ------
     TypeError
         If ``summary`` is not a mapping or an option is not a string.
     ValueError
-        If ``summary`` has no list of ``'paired'`` rows, ``threshold`` is not one of
-        its choices, or no row has this metric, threshold and model.
+        If ``summary`` has no list of ``'paired'`` rows, ``threshold`` or ``better`` is
+        not one of its choices, or no row has this metric, threshold and model.
 
     Examples
     --------
@@ -124,6 +133,7 @@ def forest_figure(summary, *, metric="dice_pooled", threshold="tuned", model="un
     _check_str(metric, "metric")
     check_choice(threshold, "threshold", _THRESHOLDS)
     _check_str(model, "model")
+    better = _better(better, metric)
     chosen = [row for row in rows if row.get("figure") == metric
               and row.get("threshold") == threshold and row.get("model") == model]
     if not chosen:
@@ -136,14 +146,23 @@ def forest_figure(summary, *, metric="dice_pooled", threshold="tuned", model="un
         if row["loss"] not in losses:
             losses.append(row["loss"])
     baseline = chosen[0].get("baseline", "baseline")
-    return _forest(panels, losses, xlabel=f"{metric} − {baseline}",
+    return _forest(panels, losses, better=better, xlabel=f"{metric} − {baseline}",
                    title=f"{model}, threshold {threshold}: paired difference with {baseline} "
                          f"(95 % interval)")
 
 
-def _forest(panels, labels, *, xlabel, title):
+def _better(better, metric):
+    """``better`` checked, or inferred from the metric's name when None."""
+    if better is None:
+        return "lower" if metric.startswith(_LOWER_IS_BETTER) else "higher"
+    return check_choice(better, "better", _BETTER)
+
+
+def _forest(panels, labels, *, better, xlabel, title):
     """One panel per (task, fraction) of ``panels`` (a dict of label -> row), one line per
-    label: the row's estimate as a dot, its interval as a segment coloured by its side of 0."""
+    label: the row's estimate as a dot, its interval as a segment coloured by its side of 0:
+    blue on the ``better`` side, vermillion on the other, grey across 0."""
+    sign = 1.0 if better == "higher" else -1.0
     keys = sorted(panels, key=_panel_order)
     fig = Figure(figsize=(2.6 * len(keys) + 1.2, 0.32 * len(labels) + 1.3), dpi=DPI)
     axes = fig.subplots(1, len(keys), sharey=True, squeeze=False)[0]
@@ -156,7 +175,8 @@ def _forest(panels, labels, *, xlabel, title):
             estimate, low, high = (float(row[k]) for k in ("estimate", "low", "high"))
             if not all(math.isfinite(v) for v in (estimate, low, high)):
                 continue
-            colour = (OKABE_ITO["blue"] if low > 0 else OKABE_ITO["vermillion"] if high < 0
+            lo, hi = sorted((sign * low, sign * high))
+            colour = (OKABE_ITO["blue"] if lo > 0 else OKABE_ITO["vermillion"] if hi < 0
                       else "0.45")
             ax.hlines(y, low, high, color=colour, lw=2.0)
             ax.plot([estimate], [y], "o", color=colour, ms=5)
@@ -173,7 +193,7 @@ def _forest(panels, labels, *, xlabel, title):
 
 
 def contrast_figure(summary, *, loss="dinkelbach", threshold="half", metric="dice_pooled",
-                    model="unet"):
+                    model="unet", better=None):
     r"""Paired differences of one loss with the others it is contrasted with (forest plot).
 
     Parameters
@@ -188,6 +208,9 @@ def contrast_figure(summary, *, loss="dinkelbach", threshold="half", metric="dic
         The figure compared (the rows' ``figure``).
     model : str, default 'unet'
         The model of the runs.
+    better : {'higher', 'lower'}, optional
+        Which side of 0 is an improvement of ``loss`` over the other; default as in
+        :func:`forest_figure`.
 
     Returns
     -------
@@ -195,16 +218,17 @@ def contrast_figure(summary, *, loss="dinkelbach", threshold="half", metric="dic
         One panel per task and foreground fraction (as :func:`forest_figure`), one line
         per other side ``other (threshold)`` in the order of the rows: the estimate
         :math:`m(\text{loss}) - m(\text{other})` as a dot and its 95 % paired interval
-        as a segment, blue when it lies above 0, vermillion when below, grey when it
-        contains 0; a dashed line at 0. An undefined (NaN) difference draws nothing.
+        as a segment, blue when it lies on the better side of 0 (see ``better``: above 0
+        for Dice), vermillion when on the worse side, grey when it contains 0; a dashed
+        line at 0. An undefined (NaN) difference draws nothing.
 
     Raises
     ------
     TypeError
         If ``summary`` is not a mapping or an option is not a string.
     ValueError
-        If ``summary`` has no list of ``'contrasts'`` rows, ``threshold`` is not one of
-        its choices, or no row has this loss, threshold, metric and model.
+        If ``summary`` has no list of ``'contrasts'`` rows, ``threshold`` or ``better``
+        is not one of its choices, or no row has this loss, threshold, metric and model.
 
     Examples
     --------
@@ -222,6 +246,7 @@ def contrast_figure(summary, *, loss="dinkelbach", threshold="half", metric="dic
     check_choice(threshold, "threshold", _THRESHOLDS)
     _check_str(metric, "metric")
     _check_str(model, "model")
+    better = _better(better, metric)
     chosen = [row for row in rows if row.get("loss") == loss and row.get("figure") == metric
               and row.get("threshold") == threshold and row.get("model") == model]
     if not chosen:
@@ -233,7 +258,7 @@ def contrast_figure(summary, *, loss="dinkelbach", threshold="half", metric="dic
         panels.setdefault((row.get("task"), row.get("fraction")), {})[label] = row
         if label not in labels:
             labels.append(label)
-    return _forest(panels, labels, xlabel=f"{metric}: {loss} − other",
+    return _forest(panels, labels, better=better, xlabel=f"{metric}: {loss} − other",
                    title=f"{model}, {loss} at threshold {threshold} minus each other loss "
                          f"(95 % paired interval)")
 
