@@ -313,6 +313,10 @@ def _count(pred, target, num_classes, ignore_index, per_image):
     """
     k = num_classes
     n_images = pred.shape[0] if per_image else 1
+    if n_images == 1 and pred.ndim > 1 and pred.flags.f_contiguous and target.flags.f_contiguous:
+        # Fortran order (NIfTI): the same transpose of both keeps pixel n of pred paired
+        # with pixel n of target, and the C-contiguous views reshape without a copy.
+        pred, target = pred.T, target.T
     pred = pred.reshape(n_images, -1)
     target = target.reshape(n_images, -1)
     masked = ignore_index is not None and not 0 <= ignore_index < k + _MAX_EXTRA_ROWS

@@ -322,6 +322,32 @@ def test_layouts_non_contiguous_fortran_and_lists():
     assert iou([0, 1, 1], (0, 1, 0)) == 0.5
 
 
+@pytest.mark.parametrize("per_image", [False, True])
+@pytest.mark.parametrize("ignore_index", [None, 2, 255])
+@pytest.mark.parametrize("shape", [(1, 9, 11, 7), (3, 9, 11, 7), (9, 11, 7)])
+def test_fortran_order_pixels_still_pair_up(shape, ignore_index, per_image):
+    """Fortran-ordered volumes (as NIfTI files load) are counted through transposed views:
+    every mix of layouts, one image or several, gives the counts of the C-ordered arrays."""
+    if per_image and len(shape) == 3:
+        shape = (1, *shape)
+    rng = np.random.default_rng(5)
+    target = rng.integers(0, 4, shape).astype(np.uint8)
+    pred = rng.integers(0, 4, shape).astype(np.uint8)
+    if ignore_index == 255:
+        target[rng.random(shape) < 0.2] = 255
+    options = {"num_classes": 4, "ignore_index": ignore_index, "per_image": per_image}
+    expected = confusion_matrix(pred, target, **options)
+    if not per_image:
+        assert_array_equal(expected, _reference_cm(pred, target, 4, ignore_index))
+    fortran = np.asfortranarray
+    for p, t in ((fortran(pred), fortran(target)), (fortran(pred), target),
+                 (pred, fortran(target)), (fortran(pred)[..., ::-1], fortran(target)[..., ::-1])):
+        assert_array_equal(confusion_matrix(p, t, **options), expected)
+    assert_array_equal(confusion_matrix(fortran(pred).copy(order="F"), pred, num_classes=4,
+                                        per_image=per_image).trace(axis1=-2, axis2=-1),
+                       np.full(expected.shape[:-2], pred[0].size if per_image else pred.size))
+
+
 @pytest.mark.parametrize(("shape", "num_classes", "per_image"), [
     ((300, 300), 5, False),        # several blocks
     ((2, 300, 301), 5, True),      # images larger than a block
