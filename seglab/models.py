@@ -687,6 +687,32 @@ def _check_odd(value, name):
 # ------------------------------------------------------------------------ optimiser
 
 
+def _check_gradient(name, theta, grad):
+    """``grad`` as an array after the checks of :meth:`Adam.step` on it and its parameter."""
+    if not (isinstance(theta, np.ndarray) and theta.dtype.kind == "f"):
+        kind = theta.dtype if isinstance(theta, np.ndarray) else type(theta).__name__
+        raise TypeError(f"params[{name!r}] must be a floating-point numpy array (it is updated "
+                        f"in place), got {kind}")
+    if not theta.flags.writeable:
+        raise ValueError(f"params[{name!r}] is read-only; Adam.step updates it in place")
+    g = np.asarray(grad)
+    if g.dtype.kind not in "biuf":
+        raise TypeError(f"grads[{name!r}] must hold real numbers, got dtype {g.dtype}")
+    if g.shape != theta.shape:
+        raise ValueError(f"grads[{name!r}] has shape {g.shape}, params[{name!r}] has shape "
+                         f"{theta.shape}")
+    if g.size:
+        top = float(np.max(np.abs(g)))  # inf or nan for non-finite entries
+        if not np.isfinite(top):
+            raise ValueError(f"grads[{name!r}] holds NaN or infinite values")
+        limit = float(np.sqrt(np.finfo(theta.dtype).max)) / 2
+        if top > limit:
+            raise ValueError(f"grads[{name!r}] has entries up to {top:.3g}; Adam squares the "
+                             f"gradient, so they must not exceed {limit:.3g} in "
+                             f"{theta.dtype} (rescale the loss)")
+    return g
+
+
 class Adam:
     r"""The Adam optimiser: steps scaled by running moments of the gradient.
 
@@ -747,16 +773,43 @@ class Adam:
         self._v = {}
 
     def step(self, params, grads):
-        """Update every array of the dict ``params`` in place from the dict ``grads``."""
+        r"""Update every array of the dict ``params`` in place from the dict ``grads``.
+
+        Parameters
+        ----------
+        params : dict of str to numpy.ndarray
+            Writeable floating-point arrays, updated in place.
+        grads : dict of str to array_like
+            The gradient of the loss with respect to each array of ``params``, with the
+            same names and shapes; finite, and small enough that its square is finite
+            in the dtype of the parameter (:math:`|g| \le \sqrt{\max}/2`, about
+            :math:`6.7 \times 10^{153}` in float64 and :math:`9.2 \times 10^{18}` in
+            float32).
+
+        Raises
+        ------
+        TypeError
+            If ``params`` or ``grads`` is not a dict, or a parameter is not a writeable
+            floating-point numpy array, or a gradient is not numeric.
+        ValueError
+            If the names or shapes differ, or a gradient is not finite or too large.
+            Nothing is updated then (the arguments are checked before the first update).
+        """
+        for arg, value in (("params", params), ("grads", grads)):
+            if not isinstance(value, dict):
+                raise TypeError(f"{arg} must be a dict of arrays by name, got "
+                                f"{type(value).__name__}")
         if set(grads) != set(params):
             raise ValueError(
                 f"grads must have the names of params {sorted(params)}, got {sorted(grads)}"
             )
+        checked = {name: _check_gradient(name, theta, grads[name])
+                   for name, theta in params.items()}
         self.t += 1
         c1 = 1.0 - self.beta1**self.t
         c2 = 1.0 - self.beta2**self.t
         for name, theta in params.items():
-            g = grads[name]
+            g = checked[name]
             if name not in self._m:
                 self._m[name] = np.zeros_like(theta)
                 self._v[name] = np.zeros_like(theta)

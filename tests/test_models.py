@@ -472,6 +472,50 @@ def test_adam_validation():
         Adam().step({"w": np.zeros(2)}, {"v": np.zeros(2)})
 
 
+@pytest.mark.parametrize(("params", "grads", "error", "message"), [
+    (None, {}, TypeError, "params must be a dict"),
+    ({"w": np.ones(2)}, [1.0, 2.0], TypeError, "grads must be a dict"),
+    ({"w": [1.0, 2.0]}, {"w": [1.0, 2.0]}, TypeError, r"params\['w'\] must be a floating"),
+    ({"w": np.ones(2, int)}, {"w": np.ones(2)}, TypeError, r"params\['w'\] .* got int64"),
+    ({"w": np.ones(2)}, {"w": np.array(["a", "b"])}, TypeError, r"grads\['w'\] must hold real"),
+    ({"w": np.ones(2)}, {"w": np.ones(3)}, ValueError, r"shape \(3,\), params\['w'\] has"),
+    ({"w": np.ones(2)}, {"w": 1.0}, ValueError, r"grads\['w'\] has shape \(\)"),
+    ({"w": np.ones(2)}, {"w": [np.nan, 0.0]}, ValueError, "NaN or infinite"),
+    ({"w": np.ones(2)}, {"w": [-np.inf, 0.0]}, ValueError, "NaN or infinite"),
+    ({"w": np.ones(2)}, {"w": [1e200, 0.0]}, ValueError, "must not exceed 6.7e"),
+    ({"w": np.ones(2, np.float32)}, {"w": [1e20, 0.0]}, ValueError, "9.22e.* float32"),
+])
+def test_adam_step_checks_before_it_updates(params, grads, error, message):
+    """Every bad argument is named, and nothing moves: not the parameters, not the step."""
+    before = {k: np.copy(v) for k, v in params.items()} if isinstance(params, dict) else None
+    other = {"a": np.zeros(3)}
+    adam = Adam(0.1)
+    if isinstance(params, dict) and isinstance(grads, dict):
+        params, grads = {"a": other["a"], **params}, {"a": np.ones(3), **grads}
+    with pytest.raises(error, match=message):
+        adam.step(params, grads)
+    assert adam.t == 0 and not adam._m
+    assert_array_equal(other["a"], 0.0)  # checked before the first update, in any order
+    if before is not None:
+        for k, v in before.items():
+            assert_array_equal(params[k], v)
+
+
+def test_adam_step_read_only_parameter_and_largest_gradient():
+    frozen = np.ones(2)
+    frozen.flags.writeable = False
+    with pytest.raises(ValueError, match=r"params\['w'\] is read-only"):
+        Adam().step({"w": frozen}, {"w": np.ones(2)})
+    for dtype in (np.float64, np.float32):  # the limit itself is accepted and stays finite
+        theta = np.ones(3, dtype)
+        limit = float(np.sqrt(np.finfo(dtype).max)) / 2
+        adam = Adam(0.1)
+        for _ in range(3):
+            adam.step({"w": theta}, {"w": np.array([limit, -limit, 0.0])})
+        assert np.all(np.isfinite(theta)) and np.all(np.isfinite(adam._v["w"]))
+        assert_allclose(theta, np.array([0.7, 1.3, 1.0], dtype), rtol=1e-5)
+
+
 def test_train_validation():
     rng = np.random.default_rng(13)
     x, y = rng.standard_normal((4, 2, 3, 3)), rng.integers(0, 2, (4, 3, 3))
