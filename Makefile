@@ -93,7 +93,7 @@ test: $(STAMP) $(TORCH) $(EVAL) chromium node
 	$(JB) build . -n -W --keep-going
 	$(MAKE) --no-print-directory book-offline
 	SEGLAB_BROWSER_TESTS=required HYPOTHESIS_PROFILE=ci $(PY) -m pytest
-	$(VENV)/bin/ruff check seglab tests benchmarks tools experiments
+	$(VENV)/bin/ruff check seglab tests benchmarks tools experiments book/_ext
 
 ## The unit suite alone (no book build, no browser, no fresh environment): a few minutes.
 unit: $(STAMP) $(TORCH) $(EVAL)
@@ -135,7 +135,7 @@ experiments-smoke: $(STAMP) $(TORCH)
 	$(PY) -m experiments aggregate --results _build/experiments-smoke
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check seglab tests benchmarks tools experiments
+	$(VENV)/bin/ruff check seglab tests benchmarks tools experiments book/_ext
 
 clean:
 	rm -rf _build

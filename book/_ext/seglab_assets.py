@@ -1,4 +1,6 @@
-"""Each page's scripts exactly once, and doctrees that do not carry the whole build environment (keeps the Thebe launch button, drops its JavaScript error).
+"""Each page's scripts exactly once, and doctrees without the whole build environment.
+
+(It keeps the Thebe launch button and drops its JavaScript error.)
 
 sphinx-thebe 0.3.1 registers an inline script ``const THEBE_JS_URL = ...`` from the
 ``env-before-read-docs`` event with ``app.add_js_file(None, body=...)``. At that point Sphinx
@@ -20,10 +22,11 @@ environment (19 MB each, 300 MB in all), and every rebuild, even with nothing to
 them all to number the figures (about 30 s). After a page is read its nodes are re-attached to
 the page's own document (``doctree-read``); nothing else in the tree changes.
 
-The duplicates: this extension removes exact duplicates (same file or inline body, same attributes) from each
-page's ``script_files`` just before the page is written; the first copy keeps its place. It
-changes nothing else, so ``launch_buttons: thebe: true`` keeps working. The browser tests
-(``tests/test_browser_book.py``) fail on any JavaScript error, this one included.
+The duplicates: this extension removes exact duplicates (same file or inline body, same
+attributes) from each page's ``script_files`` just before the page is written; the first copy
+keeps its place. It changes nothing else, so ``launch_buttons: thebe: true`` keeps working.
+The browser tests (``tests/test_browser_book.py``) fail on any JavaScript error, this one
+included.
 """
 
 
