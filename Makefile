@@ -87,12 +87,15 @@ chromium:
 ## Every test: the strict book builds (zero warnings; published and offline), then pytest (units,
 ## properties, conformance, bad input, doctests, notebook execution, a fresh Binder-like venv,
 ## the built HTML in headless Chromium, the Voila dashboard), then lint.
+## The test files run on every core, at most 4 (pytest-xdist, a whole file per worker at a time,
+## so a file's session fixtures are built once); PYTEST_JOBS= runs them in this process.
+PYTEST_JOBS ?= -n auto --maxprocesses=4 --dist loadfile
 test: $(STAMP) $(TORCH) $(EVAL) chromium node
 	rm -rf _build/html $(OFFLINE)
 	$(PY) tools/prewarm.py
 	$(JB) build . -n -W --keep-going
 	$(MAKE) --no-print-directory book-offline
-	SEGLAB_BROWSER_TESTS=required HYPOTHESIS_PROFILE=ci $(PY) -m pytest
+	SEGLAB_BROWSER_TESTS=required HYPOTHESIS_PROFILE=ci $(PY) -m pytest $(PYTEST_JOBS)
 	$(VENV)/bin/ruff check seglab tests benchmarks tools experiments book/_ext
 
 ## The unit suite alone (no book build, no browser, no fresh environment): a few minutes.

@@ -77,6 +77,15 @@ def built_site(name):
     return site
 
 
+def site_mtime(site):
+    """When the site was last built: the newest modification time of its HTML pages.
+
+    Not ``index.html``'s: that redirect is written once and an incremental build leaves it
+    alone, so outputs printed from the site (PDFs, slide decks) compared with it would never
+    be rebuilt when a page changes or is added."""
+    return max(page.stat().st_mtime for page in site.rglob("*.html"))
+
+
 def toc_documents(toc_path=ROOT / "_toc.yml"):
     """Every document of the table of contents, in reading order, without its suffix.
 

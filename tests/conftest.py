@@ -60,7 +60,15 @@ _MARKED_FILES = {
 }
 
 
+# The longest test files (minutes each: a fresh environment, a Voila server, printing the PDFs),
+# collected first: `make test` hands whole files to its workers in collection order
+# (pytest-xdist's --dist loadfile), and one of these starting last kept a worker busy for
+# minutes after the other had finished.
+_LONG_FILES = ("test_binder.py", "test_pdf.py", "test_dashboard.py")
+
+
 def pytest_collection_modifyitems(config, items):
+    items.sort(key=lambda item: item.path.name not in _LONG_FILES)  # stable: order kept
     for item in items:
         if _BROWSER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)

@@ -20,7 +20,7 @@ import unicodedata
 
 import pypdf
 import pytest
-from browser_support import CHROMIUM, ROOT, built_site, skip_or_fail, source_of
+from browser_support import CHROMIUM, ROOT, built_site, site_mtime, skip_or_fail, source_of
 from bs4 import BeautifulSoup
 
 sys.path.insert(0, str(ROOT / "tools"))
@@ -42,7 +42,7 @@ def pdfs():
     """The folder of the printed PDFs (printed here from the offline site when missing/stale)."""
     site = built_site("offline")
     names = ["seglab", *(f"{c}-{k}" for c in CHAPTERS for k in ("exercises", "solutions"))]
-    built = (site / "index.html").stat().st_mtime
+    built = site_mtime(site)
     if not CHROMIUM.exists():
         skip_or_fail(f"{CHROMIUM} is missing: `make chromium` installs it")
     if not all((pdf.OUT / f"{n}.pdf").exists() and (pdf.OUT / f"{n}.pdf").stat().st_mtime > built

@@ -15,7 +15,7 @@ import re
 import sys
 
 import pytest
-from browser_support import ROOT, built_site, source_of, wait_for_images, wait_for_math
+from browser_support import ROOT, built_site, site_mtime, source_of, wait_for_images, wait_for_math
 
 sys.path.insert(0, str(ROOT / "tools"))
 
@@ -71,7 +71,7 @@ def decks():
     """The folder of the built decks (built here from the offline site when missing/stale)."""
     site = built_site("offline")
     index = slides.OUT / "index.html"
-    if not index.exists() or index.stat().st_mtime < (site / "index.html").stat().st_mtime:
+    if not index.exists() or index.stat().st_mtime < site_mtime(site):
         slides.build(site, slides.OUT)
     return slides.OUT
 
