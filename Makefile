@@ -100,7 +100,7 @@ test: $(STAMP) $(TORCH) $(EVAL) chromium node
 
 ## The unit suite alone (no book build, no browser, no fresh environment): a few minutes.
 unit: $(STAMP) $(TORCH) $(EVAL)
-	$(PY) -m pytest -m "not browser and not book and not binder and not slow"
+	$(PY) -m pytest $(PYTEST_JOBS) -m "not browser and not book and not binder and not slow"
 
 bench: $(STAMP) $(TORCH) $(EVAL)
 	$(PY) -m pip install --quiet -r benchmarks/requirements.txt
