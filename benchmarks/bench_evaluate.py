@@ -78,11 +78,12 @@ order; counting them no longer copies them (serial 0.37 -> 0.30 s for the set). 
 ratio line now measures the machine's own bound: two fresh processes with the heap
 settings, each evaluating the whole set at the same time, no scheduler. Each took 0.34-0.36 s
 against 0.29-0.32 s alone (two processes at once are about 15 % slower each on this 2-vCPU
-guest), so a perfect split with zero overhead would give serial / Dask 1.67, 1.72, 1.89 and
-1.90x in four runs; Dask gave 1.43-1.44x, 76-86 % of that bound. At 192^3 the bound is
-1.94x and Dask gives 1.82x (94 %). At 96^3 the 1.7x target is at the bound itself: a case
-costs 15 ms, and Dask's fixed costs per run (about 20 ms: submission, gathering, the last
-worker's wait) and an idle cluster's 0.13 cores are what separates the two.
+guest), so a perfect split with zero overhead would give serial / Dask 1.67, 1.72, 1.86,
+1.89 and 1.90x in five runs; Dask gave 1.36-1.44x, 73-86 % of that bound. At 192^3 the
+bound is 1.94x and Dask gives 1.82x (94 %). At 96^3 the 1.7x target asks Dask for 90-100 %
+of a split without overhead, where a case costs 15 ms: Dask's fixed costs per run (about
+20 ms: submission, gathering, the last worker's wait) and an idle cluster's 0.13 cores
+are what separates the two.
 
 Needs the extra ``seglab[evaluate]`` and ``pip install -r benchmarks/requirements.txt``
 (MONAI, PyTorch CPU, seg-metrics; ``--skip-monai --skip-seg-metrics`` time seglab serial
