@@ -88,8 +88,9 @@ chromium:
 ## properties, conformance, bad input, doctests, notebook execution, a fresh Binder-like venv,
 ## the built HTML in headless Chromium, the Voila dashboard), then lint.
 ## The test files run on every core, at most 4 (pytest-xdist, a whole file per worker at a time,
-## so a file's session fixtures are built once); PYTEST_JOBS= runs them in this process.
-PYTEST_JOBS ?= -n auto --maxprocesses=4 --dist loadfile
+## so a file's session fixtures are built once; the longest first, in the order tests/conftest.py
+## collects them); PYTEST_JOBS= runs them in this process.
+PYTEST_JOBS ?= -n auto --maxprocesses=4 --dist loadfile --no-loadscope-reorder
 test: $(STAMP) $(TORCH) $(EVAL) chromium node
 	rm -rf _build/html $(OFFLINE)
 	$(PY) tools/prewarm.py

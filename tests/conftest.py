@@ -60,15 +60,23 @@ _MARKED_FILES = {
 }
 
 
-# The longest test files (minutes each: a fresh environment, a Voila server, printing the PDFs),
-# collected first: `make test` hands whole files to its workers in collection order
-# (pytest-xdist's --dist loadfile), and one of these starting last kept a worker busy for
-# minutes after the other had finished.
-_LONG_FILES = ("test_binder.py", "test_pdf.py", "test_dashboard.py")
+# The longest test files, longest first (seconds on 2 cores: a fresh environment 260, printing
+# the PDFs about 100, the browser suites 130-230 each, the Voila dashboard 40, the book's
+# checks 90-110), collected before the others: `make test` hands whole files to its workers
+# in collection order (pytest-xdist's --dist loadfile --no-loadscope-reorder), and the fresh
+# environment starting last kept one worker busy for minutes after the other had finished.
+_LONG_FILES = ("test_binder.py", "test_pdf.py", "test_browser_a11y.py", "test_browser_book.py",
+               "test_browser_layout.py", "test_browser_math.py", "test_dashboard.py",
+               "test_book_checks_surrogate.py", "test_book_checks_ch3.py", "test_bad_input.py")
+
+
+def _collection_rank(item):
+    name = item.path.name
+    return _LONG_FILES.index(name) if name in _LONG_FILES else len(_LONG_FILES)
 
 
 def pytest_collection_modifyitems(config, items):
-    items.sort(key=lambda item: item.path.name not in _LONG_FILES)  # stable: order kept
+    items.sort(key=_collection_rank)  # stable: the order within a file and among the rest kept
     for item in items:
         if _BROWSER_FIXTURES.intersection(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.browser)
