@@ -28,7 +28,7 @@ import itertools
 import numpy as np
 from scipy import ndimage, special
 
-from ._validation import as_float_array, check_int, check_real
+from ._validation import as_float_array, check_int, check_real, check_same_shape
 from .theory import _threshold_search
 
 __all__ = ["Adam", "FilterBank", "PixelLogisticRegression", "TinyCNN", "train", "tune_threshold"]
@@ -695,16 +695,10 @@ def _check_gradient(name, theta, grad):
                         f"in place), got {kind}")
     if not theta.flags.writeable:
         raise ValueError(f"params[{name!r}] is read-only; Adam.step updates it in place")
-    g = np.asarray(grad)
-    if g.dtype.kind not in "biuf":
-        raise TypeError(f"grads[{name!r}] must hold real numbers, got dtype {g.dtype}")
-    if g.shape != theta.shape:
-        raise ValueError(f"grads[{name!r}] has shape {g.shape}, params[{name!r}] has shape "
-                         f"{theta.shape}")
+    g = as_float_array(grad, f"grads[{name!r}]", allow_empty=True)
+    check_same_shape(g, theta, f"grads[{name!r}]", f"params[{name!r}]")
     if g.size:
-        top = float(np.max(np.abs(g)))  # inf or nan for non-finite entries
-        if not np.isfinite(top):
-            raise ValueError(f"grads[{name!r}] holds NaN or infinite values")
+        top = float(np.max(np.abs(g)))
         limit = float(np.sqrt(np.finfo(theta.dtype).max)) / 2
         if top > limit:
             raise ValueError(f"grads[{name!r}] has entries up to {top:.3g}; Adam squares the "
@@ -790,7 +784,7 @@ class Adam:
         ------
         TypeError
             If ``params`` or ``grads`` is not a dict, or a parameter is not a writeable
-            floating-point numpy array, or a gradient is not numeric.
+            floating-point numpy array, or a gradient is not a real numeric array.
         ValueError
             If the names or shapes differ, or a gradient is not finite or too large.
             Nothing is updated then (the arguments are checked before the first update).
