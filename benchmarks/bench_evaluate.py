@@ -225,39 +225,26 @@ print(sorted(seconds)[len(seconds) // 2])
 """
 
 
-def fresh_serial(pred_dir, ref_dir, repeats, env):
-    """Median wall time of seglab serial in a new process whose environment adds ``env``.
+def fresh_serial(pred_dir, ref_dir, repeats, env, processes=1):
+    """Median wall times of seglab serial in ``processes`` new processes started together.
 
-    glibc reads its ``MALLOC_*_`` variables when a process starts: ``HEAP_ENV`` gives a
-    serial run the heap that a Dask task keeps (see seglab.evaluation._task_heap).
+    Their environment adds ``env``: glibc reads its ``MALLOC_*_`` variables when a process
+    starts, and ``HEAP_ENV`` gives a serial run the heap that a Dask task keeps (see
+    seglab.evaluation._task_heap). With two processes each evaluates the whole set at the
+    same time, no scheduler and no data moving between them: half of their time is what two
+    workers need for the set with a perfect split and no overhead, so ``serial / (that / 2)``
+    bounds what any 2-worker scheduler can gain on this machine.
     """
     import subprocess
 
     # a distributed nanny leaves MALLOC_TRIM_THRESHOLD_ in this process's os.environ
     clean = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
-    out = subprocess.run([sys.executable, "-c", FRESH.format(metrics=METRICS), pred_dir,
-                          ref_dir, str(repeats)], env={**clean, **env}, check=True,
-                         capture_output=True, text=True)
-    return float(out.stdout.split()[-1])
-
-
-def concurrent_fresh(pred_dir, ref_dir, repeats, env):
-    """Median wall times of seglab serial in two new processes running at the same time.
-
-    No scheduler, no data moving between processes: each evaluates the whole set (with
-    ``env`` added to its environment). Half of their time is what two workers need for the
-    set with a perfect split and no overhead, so ``serial / (this / 2)`` bounds what any
-    2-worker scheduler can gain on this machine.
-    """
-    import subprocess
-
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
     runs = [subprocess.Popen([sys.executable, "-c", FRESH.format(metrics=METRICS), pred_dir,
-                              ref_dir, str(repeats)], env={**clean, **env}, stdout=subprocess.PIPE,
-                             text=True) for _ in range(2)]
+                              ref_dir, str(repeats)], env={**clean, **env},
+                             stdout=subprocess.PIPE, text=True) for _ in range(processes)]
     out = [run.communicate()[0] for run in runs]
     if any(run.returncode for run in runs):
-        raise RuntimeError("a concurrent serial run failed")
+        raise RuntimeError("a serial run in a fresh process failed")
     return [float(text.split()[-1]) for text in out]
 
 
@@ -330,9 +317,9 @@ def main():
         for key in runs:
             times[key] = float(np.median(seconds[key]))
             values[key] = values_by_case(values[key])
-    fresh = {name: fresh_serial(pred_dir, ref_dir, args.repeats, env)
+    fresh = {name: fresh_serial(pred_dir, ref_dir, args.repeats, env)[0]
              for name, env in (("default", {}), ("heap", HEAP_ENV))}
-    together = concurrent_fresh(pred_dir, ref_dir, args.repeats, HEAP_ENV)
+    together = fresh_serial(pred_dir, ref_dir, args.repeats, HEAP_ENV, processes=2)
     if not args.skip_monai:
         times["monai"], values["monai"] = timed_median(
             lambda: monai_loop(pred_dir, ref_dir, files), "MONAI loop", args.repeats)
